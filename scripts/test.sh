@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test of hazardsnap: the Rust workspace (unit, integration and end-to-end tests
+# against real SQLite files and real servers on loopback), then the Python FFI bench that drives
+# the phone core through its generated bindings, then the check that the checked-in Kotlin and
+# Swift bindings match the code.
+#
+# On a machine with only the Rust toolchain, parts that need other tools (python3 + pytest) are
+# skipped with a message. Under CI (CI=true) a missing tool is a failure: CI installs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+skip() {
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAILED: $1 (CI must have it)" >&2
+    exit 1
+  fi
+  echo "skipped: $1"
+}
+
+echo "== cargo test --workspace"
+cargo test --workspace
+
+if [ -x tests/python/run.sh ]; then
+  echo "== Python FFI tests"
+  if command -v python3 >/dev/null && python3 -c 'import pytest' 2>/dev/null; then
+    tests/python/run.sh
+  else
+    skip "Python FFI tests need python3 with pytest (pip install pytest)"
+  fi
+fi
+
+if [ -x scripts/check-bindings.sh ]; then
+  echo "== generated Kotlin/Swift bindings in sync"
+  scripts/check-bindings.sh
+fi
+echo "all tests passed"

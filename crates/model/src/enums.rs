@@ -159,15 +159,12 @@ impl Industry {
     }
 }
 
-/// Every vocabulary, for the documentation and the UI's pickers: `(what, [(wire, zh, en)])`.
-pub fn vocabularies() -> Vec<(
-    &'static str,
-    Vec<(&'static str, &'static str, &'static str)>,
-)> {
-    fn table<T: Labelled>() -> (
-        &'static str,
-        Vec<(&'static str, &'static str, &'static str)>,
-    ) {
+/// One row of a vocabulary table: `(wire name, Chinese label, English label)`.
+pub type VocabularyRow = (&'static str, &'static str, &'static str);
+
+/// Every vocabulary, for the documentation and the UI's pickers: `(what, rows)`.
+pub fn vocabularies() -> Vec<(&'static str, Vec<VocabularyRow>)> {
+    fn table<T: Labelled>() -> (&'static str, Vec<VocabularyRow>) {
         (
             T::WHAT,
             T::ALL
@@ -186,6 +183,7 @@ pub fn vocabularies() -> Vec<(
         table::<RectificationLevel>(),
         table::<Role>(),
         table::<Industry>(),
+        table::<crate::workflow::LedgerAction>(),
     ]
 }
 

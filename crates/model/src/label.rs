@@ -2,7 +2,7 @@
 //!
 //! Every enum of the domain has three names: a snake_case wire name that never changes once
 //! shipped (it is stored in databases on phones we cannot update), a Simplified Chinese label
-//! that users read first, and an English label. The [`labelled_enum!`] macro generates all three
+//! that users read first, and an English label. The [`labelled_enum!`](crate::labelled_enum) macro generates all three
 //! from one table so they cannot drift apart.
 
 use std::fmt;

@@ -7,11 +7,15 @@
 //! `CONTRACT.md`. Both sides speak only these types to each other; a change here is a change to
 //! the protocol, which is why every wire type has a JSON snapshot test.
 
+pub mod access;
 pub mod enums;
 pub mod label;
 pub mod roster;
+pub mod supervision;
 pub mod wire;
+pub mod workflow;
 
+pub use access::Jurisdiction;
 pub use enums::{
     AtRisk, Category, CheckSource, Industry, LedgerStatus, RectificationLevel, ReportKind, Role,
     Severity,
@@ -19,3 +23,4 @@ pub use enums::{
 pub use label::{Labelled, Lang, UnknownValue};
 pub use roster::{Roster, RosterError};
 pub use wire::*;
+pub use workflow::{EntryState, Funds, IllegalMove, LedgerAction, RectificationPlan};

@@ -1,2 +1,168 @@
-//! placeholder
-fn main() {}
+//! `hazardsnap-server`: the command line of `CONTRACT.md` around the server library.
+//!
+//! ```text
+//! hazardsnap-server serve [--data DIR] [--listen ADDR] [--demo]
+//! hazardsnap-server org import [--data DIR] FILE
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use hazardsnap_model::{Labelled, Roster};
+use hazardsnap_server::org::{DEMO_ROSTER, import_roster, import_roster_text};
+use hazardsnap_server::{AppState, Config, Server, shutdown_signal};
+
+/// 隐患随手拍 服务端 / hazardsnap server.
+#[derive(Parser)]
+#[command(name = "hazardsnap-server", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 启动服务 / run the server.
+    Serve {
+        /// 数据目录（SQLite 数据库与照片）/ data folder (SQLite database and photos).
+        #[arg(long, default_value = "./hazardsnap-data", env = "HAZARDSNAP_DATA")]
+        data: PathBuf,
+        /// 监听地址 / address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "HAZARDSNAP_LISTEN")]
+        listen: SocketAddr,
+        /// 空数据库时载入演示区县并打印登录名与注册码 / on an empty database, load a demo district
+        /// and print its logins and enrollment codes.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// 组织名册 / the organisation roster.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// 导入或更新名册（重复导入无变化）/ load or update the roster (importing twice changes nothing).
+    Import {
+        /// 数据目录 / data folder.
+        #[arg(long, default_value = "./hazardsnap-data", env = "HAZARDSNAP_DATA")]
+        data: PathBuf,
+        /// 名册 TOML 文件 / roster TOML file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { data, listen, demo } => {
+            let shutdown = shutdown_signal();
+            let config = Config {
+                data_dir: data,
+                listen,
+                ..Config::new()
+            };
+            let state = AppState::open(config)?;
+            if demo {
+                load_demo(&state).await?;
+            }
+            let server = Server::bind_state(state, listen).await?;
+            // Scripts and tests read this line to learn the port when listening on port 0.
+            println!("listening on http://{}", server.local_addr());
+            server.run(shutdown).await?;
+            Ok(())
+        }
+        Command::Org {
+            command: OrgCommand::Import { data, file },
+        } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                anyhow::anyhow!(
+                    "无法读取 {} / cannot read {}: {e}",
+                    file.display(),
+                    file.display()
+                )
+            })?;
+            let state = AppState::open(Config {
+                data_dir: data,
+                ..Config::new()
+            })?;
+            let s = import_roster_text(state.store.as_ref(), &text).await?;
+            println!(
+                "名册已导入：{} 个镇/街道，{} 家企业，{} 名工作人员，{} 个注册码；{} 行有变化 / roster imported: {} towns, {} enterprises, {} officers, {} enrollment codes; {} rows changed",
+                s.towns,
+                s.enterprises,
+                s.users,
+                s.enrollment_codes,
+                s.changed_rows,
+                s.towns,
+                s.enterprises,
+                s.users,
+                s.enrollment_codes,
+                s.changed_rows
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn load_demo(state: &AppState) -> anyhow::Result<()> {
+    if !state.store.has_no_organisation().await? {
+        println!(
+            "数据库已有组织数据，未载入演示数据 / the database already holds an organisation: demo not loaded"
+        );
+        return Ok(());
+    }
+    let roster = Roster::parse(DEMO_ROSTER)?;
+    import_roster(state.store.as_ref(), roster.clone()).await?;
+    println!(
+        "已载入演示区县「{}」/ demo district loaded",
+        roster.district.name
+    );
+    println!("工作人员登录 / officer logins:");
+    for u in &roster.users {
+        println!(
+            "  {:<16} {:<22} {} ({}) {}",
+            u.username,
+            u.password,
+            u.role.label_zh(),
+            u.role.wire_name(),
+            u.scope.as_deref().unwrap_or("")
+        );
+    }
+    println!("注册码 / enrollment codes:");
+    for c in &roster.enrollment_codes {
+        let name = roster
+            .enterprise(&c.enterprise)
+            .map_or("", |e| e.name.as_str());
+        println!("  {:<16} {} {}", c.code, c.enterprise, name);
+    }
+    Ok(())
+}

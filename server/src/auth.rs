@@ -1,0 +1,103 @@
+//! Bearer tokens: how they are made, how they are stored (only their SHA-256), and the axum
+//! extractors that turn an `Authorization` header into a [`Device`] or a [`Principal`].
+//!
+//! A token is 32 random bytes; hashing it with plain SHA-256 is enough (no password stretching)
+//! because it is not guessable. Missing, unknown and revoked tokens all answer the same 401, so
+//! the answer tells an attacker nothing. Each authenticated request also draws from the
+//! token's rate limit.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::Utc;
+use governor::clock::{Clock, DefaultClock};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{Device, Principal};
+
+/// Prefix of device tokens, so a leaked one is recognisable in logs and scanners.
+pub const DEVICE_TOKEN_PREFIX: &str = "hsd_";
+/// Prefix of officer session tokens.
+pub const SESSION_TOKEN_PREFIX: &str = "hss_";
+
+/// A fresh random token with `prefix`.
+pub fn new_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// What the server stores of a token.
+pub fn token_sha256(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, AppError> {
+    let token = bearer(parts).ok_or(AppError::Unauthorized)?;
+    let hash = token_sha256(token);
+    let who = state
+        .store
+        .authenticate(hash, Utc::now())
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    // Only known tokens are counted, so random tokens cannot fill the limiter's memory.
+    if let Err(not_until) = state.device_limiter.check_key(&hash) {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    Ok(who)
+}
+
+/// An authenticated phone.
+#[derive(Debug, Clone)]
+pub struct DeviceAuth(pub Device);
+
+impl FromRequestParts<AppState> for DeviceAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match principal(parts, state).await? {
+            Principal::Device(d) => Ok(DeviceAuth(d)),
+            // An officer's token on a device route is as good as none.
+            Principal::Officer(_) => Err(AppError::Unauthorized),
+        }
+    }
+}
+
+/// A phone or an officer: who may upload photos.
+#[derive(Debug, Clone)]
+pub struct UploaderAuth(pub Principal);
+
+impl FromRequestParts<AppState> for UploaderAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(UploaderAuth(principal(parts, state).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_prefixed() {
+        let a = new_token(DEVICE_TOKEN_PREFIX);
+        let b = new_token(DEVICE_TOKEN_PREFIX);
+        assert_ne!(a, b);
+        assert!(a.starts_with("hsd_") && a.len() == 4 + 64);
+        assert_eq!(token_sha256(&a), token_sha256(&a));
+    }
+}

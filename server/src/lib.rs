@@ -1,0 +1,144 @@
+//! The hazardsnap server (隐患随手拍 服务端), as a library so that tests and benchmarks can run
+//! it in-process on port 0; `main.rs` is only the command line around it.
+//!
+//! Layout: [`state`] (configuration and the typed [`AppState`]), [`store`] (the storage trait
+//! and its embedded SQLite backend), [`photos`] (photo storage and upload staging),
+//! [`routes`] (the HTTP surface), [`auth`] (tokens), [`org`] (roster import and the demo
+//! district), [`error`] (the one error type of the HTTP layer).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut config = hazardsnap_server::Config::new();
+//! config.listen = "127.0.0.1:0".parse()?;
+//! let server = hazardsnap_server::Server::bind(config).await?;
+//! println!("listening on http://{}", server.local_addr());
+//! server.run(hazardsnap_server::shutdown_signal()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod org;
+pub mod photos;
+pub mod routes;
+pub mod state;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use routes::router;
+pub use state::{AppState, Config, StartError};
+
+/// A server bound to its address, not yet serving.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens the data folder and binds the listener (port 0 picks a free port).
+    pub async fn bind(config: Config) -> Result<Server, StartError> {
+        let listen = config.listen;
+        let state = AppState::open(config)?;
+        Server::bind_state(state, listen).await
+    }
+
+    /// Binds an already assembled state.
+    pub async fn bind_state(state: AppState, listen: SocketAddr) -> Result<Server, StartError> {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| StartError::Io {
+                path: listen.to_string(),
+                source,
+            })?;
+        Ok(Server { listener, state })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        // A bound TCP listener always has a local address; fall back to the unspecified one
+        // rather than panic.
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The state, e.g. to reach the store from a test.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets running requests finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let limiter = self.state.device_limiter.clone();
+        let staging = self.state.staging.clone();
+        let ttl = self.state.config.partial_upload_ttl;
+        // Housekeeping: the keyed limiter remembers every token it saw, and phones that never
+        // came back leave partial uploads; forget both now and then.
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                limiter.retain_recent();
+                match staging.sweep(ttl).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "stale partial uploads removed"),
+                    Err(e) => tracing::warn!(error = %e, "cannot sweep partial uploads"),
+                }
+            }
+        });
+        let app = router(self.state);
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        sweeper.abort();
+        served
+    }
+}
+
+/// Completes on ctrl-c or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled, so a signal that arrives while the server is still starting is
+/// not lost (it would otherwise kill the process outright). Call it inside a tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let streams = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            match streams {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {},
+                        _ = term.recv() => {},
+                    }
+                }
+                (int, term) => {
+                    tracing::warn!(
+                        sigint = int.is_ok(),
+                        sigterm = term.is_ok(),
+                        "cannot listen for signals; falling back to ctrl-c"
+                    );
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing running requests");
+    }
+}

@@ -1,0 +1,211 @@
+//! The OpenAPI 3 document, generated from the handlers' `#[utoipa::path]` annotations so it
+//! cannot drift from the routes. Served at `GET /api/openapi.json`.
+
+use chrono::{TimeZone, Utc};
+use hazardsnap_model::{
+    AtRisk, Category, ChangeFeed, CheckSource, EnrollRequest, EnrollResponse, EnterpriseRef,
+    ErrorBody, LedgerStatus, Location, PROTOCOL_VERSION, PhotoRef, ReportChange, ReportKind,
+    ReportSubmission, Severity, SubmitOutcome, SubmitReports, SubmitResult, SubmitResults,
+};
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, RefOr};
+use utoipa::{Modify, OpenApi};
+use uuid::Uuid;
+
+use crate::routes::{changes, enroll, photos, reports, system};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hazardsnap 隐患随手拍",
+        description = "隐患随手拍同步接口：设备注册、照片上传（可续传）、报告提交、状态变更推送。错误一律为 `{\"error\": code, \"message\": 中文 / English}`。\n\nSync API of hazardsnap: device enrollment, resumable photo upload, report ingest, change feed. Every error is `{\"error\": code, \"message\": text}`."
+    ),
+    paths(
+        system::healthz,
+        system::openapi_json,
+        enroll::enroll,
+        photos::head_photo,
+        photos::put_photo,
+        reports::submit_reports,
+        changes::device_changes,
+    ),
+    modifiers(&BearerAuth, &WireExamples),
+    tags(
+        (name = "system", description = "健康检查与文档 / health and documentation"),
+        (name = "device", description = "手机端同步 / the phone's sync"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "设备令牌（注册所得）或工作人员会话令牌 / device token from enrollment, or an officer's session token",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Fills the JSON examples of the device routes by serializing the model's own wire types, so
+/// the document shows exactly what the server sends and expects, never a hand-copied drift.
+struct WireExamples;
+
+fn example<T: Serialize>(v: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(v).ok()
+}
+
+/// Sets the example of a JSON content, keeping its schema; adds the content when absent.
+fn set_example(
+    existing: Option<&mut Content>,
+    value: Option<serde_json::Value>,
+) -> Option<Content> {
+    match existing {
+        Some(c) => {
+            c.example = value;
+            None
+        }
+        None => {
+            let mut c = Content::new(None::<RefOr<utoipa::openapi::schema::Schema>>);
+            c.example = value;
+            Some(c)
+        }
+    }
+}
+
+const JSON: &str = "application/json";
+
+fn wire_samples() -> (
+    EnrollRequest,
+    EnrollResponse,
+    SubmitReports,
+    SubmitResults,
+    ChangeFeed,
+) {
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 14, 9, 30, 0)
+        .single()
+        .unwrap_or_default();
+    let report_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+    let entry_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00e1);
+    let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let enterprise = EnterpriseRef {
+        code: "E001".into(),
+        name: "某化工有限公司".into(),
+    };
+    (
+        EnrollRequest {
+            code: "E001-JOIN-7H3K".into(),
+            device_name: "张三的手机".into(),
+        },
+        EnrollResponse {
+            device_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00d1),
+            token: "hsd_…".into(),
+            enterprise,
+        },
+        SubmitReports {
+            version: PROTOCOL_VERSION,
+            reports: vec![ReportSubmission {
+                id: report_id,
+                kind: ReportKind::Hazard,
+                category: Category::EquipmentGuarding,
+                severity: Severity::Major,
+                at_risk: vec![AtRisk::Oneself, AtRisk::Equipment],
+                source: CheckSource::WorkerCheck,
+                note: "液氯储罐区阀门泄漏".into(),
+                captured_at: at,
+                photos: vec![PhotoRef {
+                    sha256: sha.into(),
+                    bytes: 412_345,
+                    width: 1920,
+                    height: 1440,
+                    phash: None,
+                }],
+                location: Some(Location {
+                    lat: 36.8012,
+                    lon: 117.8703,
+                    accuracy_m: Some(8.0),
+                }),
+                site_code: Some("E001-P01".into()),
+                workshop: Some("一车间".into()),
+                team: Some("甲班".into()),
+                anonymous: true,
+            }],
+        },
+        SubmitResults {
+            results: vec![SubmitResult {
+                id: report_id,
+                outcome: SubmitOutcome::Accepted,
+                entry_id: Some(entry_id),
+                entry_number: Some("E001-2026-0042".into()),
+                status: Some(LedgerStatus::PendingReview),
+                missing_photos: vec![],
+                error: None,
+            }],
+        },
+        ChangeFeed {
+            changes: vec![ReportChange {
+                report_id,
+                status: LedgerStatus::Rejected,
+                entry_id: Some(entry_id),
+                entry_number: Some("E001-2026-0042".into()),
+                merged_into: None,
+                reason: Some("非安全隐患".into()),
+                changed_at: at,
+            }],
+            cursor: "17".into(),
+            more: false,
+        },
+    )
+}
+
+impl Modify for WireExamples {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let (enroll_req, enroll_resp, submit, results, feed) = wire_samples();
+        let error = example(&ErrorBody::new(
+            "unauthorized",
+            "未授权：令牌缺失、无效或已吊销 / unauthorized: token missing, invalid or revoked",
+        ));
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let (op, request, ok) = match path.as_str() {
+                "/api/v1/enroll" => (
+                    item.post.as_mut(),
+                    example(&enroll_req),
+                    example(&enroll_resp),
+                ),
+                "/api/v1/reports" => (item.post.as_mut(), example(&submit), example(&results)),
+                "/api/v1/device/changes" => (item.get.as_mut(), None, example(&feed)),
+                _ => continue,
+            };
+            let Some(op) = op else { continue };
+            if let (Some(body), Some(_)) = (op.request_body.as_mut(), &request)
+                && let Some(c) = set_example(body.content.get_mut(JSON), request)
+            {
+                body.content.insert(JSON.to_owned(), c);
+            }
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response {
+                    let value = if status == "200" {
+                        ok.clone()
+                    } else {
+                        error.clone()
+                    };
+                    if let Some(c) = set_example(response.content.get_mut(JSON), value) {
+                        response.content.insert(JSON.to_owned(), c);
+                    }
+                }
+            }
+        }
+    }
+}

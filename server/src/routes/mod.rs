@@ -1,0 +1,85 @@
+//! The HTTP surface: every route of the device side, and the layers composed once around them
+//! (request id, tracing, panic catching, timeout, compression, JSON error bodies).
+
+pub mod changes;
+pub mod enroll;
+pub mod photos;
+pub mod reports;
+pub mod system;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware::map_response;
+use axum::routing::{get, post, put};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{AppError, json_error_bodies};
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Builds the application: routes, state and layers.
+pub fn router(state: AppState) -> Router {
+    let json_limit = state.config.max_json_bytes;
+    let timeout = state.config.request_timeout;
+
+    // Photo bodies are streamed under their own limit, never buffered by an extractor.
+    let photos = Router::new()
+        .route(
+            "/api/v1/photos/{sha256}",
+            put(photos::put_photo).head(photos::head_photo),
+        )
+        .layer(DefaultBodyLimit::disable());
+
+    let json = Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/api/openapi.json", get(system::openapi_json))
+        .route("/api/v1/enroll", post(enroll::enroll))
+        .route("/api/v1/reports", post(reports::submit_reports))
+        .route("/api/v1/device/changes", get(changes::device_changes))
+        // The tower layer refuses a too-long Content-Length before reading the body; the
+        // extractor limit catches bodies that do not announce their length.
+        .layer(RequestBodyLimitLayer::new(json_limit))
+        .layer(DefaultBodyLimit::max(json_limit));
+
+    Router::new()
+        .merge(photos)
+        .merge(json)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    // No client address or user agent in the span: the logs must not tie a
+                    // report to a worker's phone or network.
+                    TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                        let id = req
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(map_response(json_error_bodies))
+                .layer(CatchPanicLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    timeout,
+                ))
+                .layer(CompressionLayer::new()),
+        )
+}

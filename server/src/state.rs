@@ -1,0 +1,167 @@
+//! The server's configuration ([`Config`]) and the typed state every handler receives
+//! ([`AppState`]): the store, the photo store, the upload staging folder, the rate limiters.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use hazardsnap_model::MAX_PHOTO_BYTES;
+use hazardsnap_photo::Limits;
+use tokio::sync::Semaphore;
+
+use crate::photos::{FolderPhotoStore, PhotoStore, UploadStaging};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
+
+/// Name of the SQLite file inside the data folder.
+pub const DB_FILE: &str = "hazardsnap.sqlite3";
+
+/// How the server runs. [`Config::new`] gives the defaults of `CONTRACT.md`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data folder: the SQLite file, `photos/` and `uploads/` live in it.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Largest photo upload, in bytes.
+    pub max_photo_bytes: u64,
+    /// Largest JSON body, in bytes.
+    pub max_json_bytes: usize,
+    /// Whole-request time limit. A photo upload cut by it keeps its partial bytes for resuming.
+    pub request_timeout: Duration,
+    /// Sustained requests per second one device token may make.
+    pub device_rate_per_sec: NonZeroU32,
+    /// Requests a device token may burst above the sustained rate.
+    pub device_burst: NonZeroU32,
+    /// Enrollments per minute for the whole server: codes are guessable secrets.
+    pub enroll_per_minute: NonZeroU32,
+    /// Photos decoded at the same time (each may hold up to `max_photo_bytes` plus pixels).
+    pub concurrent_verifications: usize,
+    /// Change-feed events per page.
+    pub feed_page_size: usize,
+    /// Limits of the photo pipeline for uploaded photos.
+    pub photo_limits: Limits,
+    /// A partial upload untouched this long is deleted.
+    pub partial_upload_ttl: Duration,
+}
+
+const fn nz(n: u32) -> NonZeroU32 {
+    match NonZeroU32::new(n) {
+        Some(v) => v,
+        None => NonZeroU32::MIN,
+    }
+}
+
+impl Config {
+    /// Defaults: `./hazardsnap-data`, `127.0.0.1:8080`.
+    pub fn new() -> Config {
+        Config {
+            data_dir: PathBuf::from("./hazardsnap-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_photo_bytes: MAX_PHOTO_BYTES,
+            // 100 reports of 9 photos with long notes stay far below this.
+            max_json_bytes: 2 * 1024 * 1024,
+            request_timeout: Duration::from_secs(120),
+            device_rate_per_sec: nz(50),
+            device_burst: nz(200),
+            enroll_per_minute: nz(60),
+            concurrent_verifications: 4,
+            feed_page_size: 500,
+            photo_limits: Limits {
+                max_input_bytes: MAX_PHOTO_BYTES as usize,
+                // Stored photos are at most 1920 px on a side; anything far above is hostile.
+                max_pixels: 4096 * 4096,
+                ..Limits::default()
+            },
+            partial_upload_ttl: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data folder or the listener could not be set up.
+    #[error("无法准备 {path}：{source} / cannot prepare {path}: {source}")]
+    Io {
+        /// What was being set up.
+        path: String,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database could not be opened or migrated.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Verified photos.
+    pub photos: Arc<dyn PhotoStore>,
+    /// Uploads in progress.
+    pub staging: UploadStaging,
+    /// Per-device-token request limiter.
+    pub device_limiter: Arc<DefaultKeyedRateLimiter<[u8; 32]>>,
+    /// Server-wide enrollment limiter.
+    pub enroll_limiter: Arc<DefaultDirectRateLimiter>,
+    /// Bounds the photos being decoded at once, and so the memory they take.
+    pub verify_slots: Arc<Semaphore>,
+    /// The configuration.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Opens the embedded default under `config.data_dir`: SQLite file, photo folder, staging.
+    pub fn open(config: Config) -> Result<AppState, StartError> {
+        let io = |path: &std::path::Path| {
+            let path = path.display().to_string();
+            move |source| StartError::Io { path, source }
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+        let store = SqliteStore::open(config.data_dir.join(DB_FILE))?;
+        let photos_dir = config.data_dir.join("photos");
+        let photos = FolderPhotoStore::open(&photos_dir).map_err(io(&photos_dir))?;
+        let uploads_dir = config.data_dir.join("uploads");
+        let staging = UploadStaging::open(&uploads_dir).map_err(io(&uploads_dir))?;
+        Ok(AppState::with_parts(
+            Arc::new(store),
+            Arc::new(photos),
+            staging,
+            config,
+        ))
+    }
+
+    /// Assembles a state from its parts (another backend, a test).
+    pub fn with_parts(
+        store: Arc<dyn Store>,
+        photos: Arc<dyn PhotoStore>,
+        staging: UploadStaging,
+        config: Config,
+    ) -> AppState {
+        let device_quota =
+            Quota::per_second(config.device_rate_per_sec).allow_burst(config.device_burst);
+        let enroll_quota = Quota::per_minute(config.enroll_per_minute);
+        AppState {
+            store,
+            photos,
+            staging,
+            device_limiter: Arc::new(RateLimiter::keyed(device_quota)),
+            enroll_limiter: Arc::new(RateLimiter::direct(enroll_quota)),
+            verify_slots: Arc::new(Semaphore::new(config.concurrent_verifications.max(1))),
+            config: Arc::new(config),
+        }
+    }
+}

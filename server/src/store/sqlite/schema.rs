@@ -1,0 +1,277 @@
+//! The SQLite schema and its migrations, versioned by `PRAGMA user_version`.
+//!
+//! Migrations are append-only: a shipped one is never edited; a change is a new entry at the
+//! end of [`MIGRATIONS`]. Each runs in its own transaction together with the version bump, so a
+//! crash mid-upgrade leaves the previous version intact.
+//!
+//! The two logs (`entry_history`, `report_events`) refuse UPDATE and DELETE by trigger: they are
+//! the audit trail of the closed loop and the source of the devices' change feed cursor.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::store::{StoreError, StoreResult};
+
+/// Every migration, in order; the schema version is the number applied.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: organisation, devices, sessions, photos, reports, ledgers, the two logs.
+    r#"
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE towns (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE enterprises (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    town TEXT NOT NULL REFERENCES towns(code),
+    industry TEXT NOT NULL,
+    private_sme INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX enterprises_town ON enterprises(town);
+
+CREATE TABLE workshops (
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (enterprise, name)
+) STRICT;
+
+CREATE TABLE teams (
+    enterprise TEXT NOT NULL,
+    workshop TEXT NOT NULL,
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (enterprise, workshop, name),
+    FOREIGN KEY (enterprise, workshop) REFERENCES workshops(enterprise, name)
+) STRICT;
+
+CREATE TABLE site_points (
+    code TEXT PRIMARY KEY,
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    name TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    radius_m REAL NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX site_points_enterprise ON site_points(enterprise);
+
+CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scope TEXT,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE enrollment_codes (
+    code TEXT PRIMARY KEY,
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    token_sha256 BLOB NOT NULL UNIQUE,
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    name TEXT NOT NULL,
+    enrollment_code TEXT NOT NULL REFERENCES enrollment_codes(code),
+    enrolled_at TEXT NOT NULL,
+    revoked_at TEXT
+) STRICT;
+
+CREATE TABLE sessions (
+    token_sha256 BLOB PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+) STRICT;
+
+CREATE TABLE photos (
+    sha256 TEXT PRIMARY KEY,
+    bytes INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    phash BLOB NOT NULL,
+    scene BLOB NOT NULL,
+    uploaded_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE number_sequences (
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    year INTEGER NOT NULL,
+    series TEXT NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (enterprise, year, series)
+) STRICT;
+
+CREATE TABLE ledger_entries (
+    id TEXT PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    category TEXT NOT NULL,
+    merged_into TEXT REFERENCES ledger_entries(id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (enterprise, year, seq)
+) STRICT;
+CREATE INDEX ledger_entries_enterprise_status ON ledger_entries(enterprise, status);
+
+CREATE TABLE suggestions (
+    id TEXT PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (enterprise, year, seq)
+) STRICT;
+CREATE INDEX suggestions_enterprise ON suggestions(enterprise);
+
+CREATE TABLE reports (
+    id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id),
+    enterprise TEXT NOT NULL REFERENCES enterprises(code),
+    kind TEXT NOT NULL,
+    category TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    anonymous INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    site_code TEXT,
+    workshop TEXT,
+    team TEXT,
+    lat REAL,
+    lon REAL,
+    captured_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    submission TEXT NOT NULL,
+    entry_id TEXT REFERENCES ledger_entries(id),
+    suggestion_id TEXT REFERENCES suggestions(id)
+) STRICT;
+CREATE INDEX reports_device ON reports(device_id);
+CREATE INDEX reports_entry ON reports(entry_id);
+CREATE INDEX reports_suggestion ON reports(suggestion_id);
+
+CREATE TABLE report_photos (
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    position INTEGER NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES photos(sha256),
+    PRIMARY KEY (report_id, position)
+) STRICT;
+CREATE INDEX report_photos_sha256 ON report_photos(sha256);
+
+CREATE TABLE entry_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry_id TEXT NOT NULL REFERENCES ledger_entries(id),
+    action TEXT NOT NULL,
+    actor TEXT,
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    detail TEXT,
+    at TEXT NOT NULL
+) STRICT;
+CREATE INDEX entry_history_entry ON entry_history(entry_id, id);
+
+CREATE TABLE report_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    device_id TEXT NOT NULL REFERENCES devices(id),
+    status TEXT NOT NULL,
+    entry_id TEXT,
+    entry_number TEXT,
+    merged_into TEXT,
+    reason TEXT,
+    at TEXT NOT NULL
+) STRICT;
+CREATE INDEX report_events_device ON report_events(device_id, id);
+
+CREATE TRIGGER entry_history_append_only_u BEFORE UPDATE ON entry_history
+BEGIN SELECT RAISE(ABORT, 'entry_history is append-only'); END;
+CREATE TRIGGER entry_history_append_only_d BEFORE DELETE ON entry_history
+BEGIN SELECT RAISE(ABORT, 'entry_history is append-only'); END;
+CREATE TRIGGER report_events_append_only_u BEFORE UPDATE ON report_events
+BEGIN SELECT RAISE(ABORT, 'report_events is append-only'); END;
+CREATE TRIGGER report_events_append_only_d BEFORE DELETE ON report_events
+BEGIN SELECT RAISE(ABORT, 'report_events is append-only'); END;
+"#,
+];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Applies the pragmas every connection needs.
+pub fn configure(conn: &Connection) -> StoreResult<()> {
+    // WAL lets readers run beside the one writer; FULL makes an acknowledged report survive a
+    // power cut, and batching keeps its fsync cost per batch, not per report.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;",
+    )?;
+    Ok(())
+}
+
+/// Brings the database up to [`latest_version`].
+pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let supported = latest_version();
+    if found > supported {
+        return Err(StoreError::TooNew { found, supported });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_empty_and_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("db.sqlite3")).unwrap();
+        configure(&conn).unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest_version());
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("db.sqlite3")).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}

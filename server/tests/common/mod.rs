@@ -1,0 +1,283 @@
+//! Shared helpers of the server's integration tests: a real server on 127.0.0.1 port 0 over a
+//! temporary data folder, a real HTTP client, generated JPEG photos, report builders.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use hazardsnap_model::{
+    AtRisk, Category, CheckSource, EnrollResponse, PROTOCOL_VERSION, PhotoRef, ReportKind,
+    ReportSubmission, Severity, SubmitReports, SubmitResults,
+};
+use hazardsnap_server::store::StoreCounts;
+use hazardsnap_server::{AppState, Config, Server};
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// A roster for tests: two enterprises in one town, codes for both, one officer.
+pub const ROSTER: &str = r#"
+[district]
+name = "周村区"
+
+[[towns]]
+code = "T01"
+name = "丝绸路街道"
+
+[[enterprises]]
+code = "E001"
+name = "某化工有限公司"
+town = "T01"
+industry = "hazardous_chemicals"
+private_sme = true
+workshops = [{ name = "一车间", teams = ["甲班", "乙班"] }]
+site_points = [{ code = "E001-P01", name = "液氯储罐区", lat = 36.80, lon = 117.87, radius_m = 50 }]
+
+[[enterprises]]
+code = "E002"
+name = "某纺织厂"
+town = "T01"
+industry = "other"
+
+[[users]]
+username = "zhang.san"
+password = "initial-password-1"
+role = "enterprise"
+scope = "E001"
+
+[[enrollment_codes]]
+code = "E001-JOIN-7H3K"
+enterprise = "E001"
+
+[[enrollment_codes]]
+code = "E002-JOIN-9Q2W"
+enterprise = "E002"
+"#;
+
+/// A server running in this process.
+pub struct TestServer {
+    pub base: String,
+    pub state: AppState,
+    pub data: tempfile::TempDir,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with the test roster and default limits.
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts a server after `tune` adjusted the configuration.
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> TestServer {
+        let data = tempfile::tempdir().expect("tempdir");
+        let mut config = Config {
+            data_dir: data.path().to_path_buf(),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            ..Config::new()
+        };
+        // Tests fire requests back to back; the production limit is not what they test.
+        config.device_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        config.enroll_per_minute = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        tune(&mut config);
+        let server = Server::bind(config).await.expect("bind");
+        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), ROSTER)
+            .await
+            .expect("roster");
+        let base = format!("http://{}", server.local_addr());
+        let state = server.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+        });
+        TestServer {
+            base,
+            state,
+            data,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    /// Enrolls a device with `code`.
+    pub async fn enroll(&self, code: &str) -> EnrollResponse {
+        let r = self
+            .http
+            .post(self.url("/api/v1/enroll"))
+            .json(&serde_json::json!({"code": code, "device_name": "测试手机"}))
+            .send()
+            .await
+            .expect("enroll request");
+        assert_eq!(r.status(), 200, "{:?}", r.text().await);
+        r.json().await.expect("enroll body")
+    }
+
+    /// PUT a whole photo; returns the status.
+    pub async fn put_photo(&self, token: &str, photo: &[u8]) -> reqwest::Response {
+        self.http
+            .put(self.url(&format!("/api/v1/photos/{}", sha256_hex(photo))))
+            .bearer_auth(token)
+            .header("content-type", "image/jpeg")
+            .body(photo.to_vec())
+            .send()
+            .await
+            .expect("put photo")
+    }
+
+    /// Submits reports.
+    pub async fn submit(&self, token: &str, reports: Vec<ReportSubmission>) -> SubmitResults {
+        let r = self
+            .http
+            .post(self.url("/api/v1/reports"))
+            .bearer_auth(token)
+            .json(&SubmitReports {
+                version: PROTOCOL_VERSION,
+                reports,
+            })
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(r.status(), 200, "{:?}", r.text().await);
+        r.json().await.expect("results")
+    }
+
+    pub async fn counts(&self) -> StoreCounts {
+        self.state.store.counts().await.expect("counts")
+    }
+
+    /// Every file under the data folder's photo and upload folders, with sizes.
+    pub fn photo_files(&self) -> Vec<(PathBuf, u64)> {
+        let mut out = Vec::new();
+        for sub in ["photos", "uploads"] {
+            walk(&self.data.path().join(sub), &mut out);
+        }
+        out.sort();
+        out
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+            out.push((p, len));
+        }
+    }
+}
+
+pub fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+/// A real JPEG of `w`×`h` with a pattern that depends on `seed`.
+pub fn jpeg(seed: u32, w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let s = seed.wrapping_mul(2654435761);
+        let v = x.wrapping_mul(7 + (s % 13)) ^ y.wrapping_mul(3 + (s % 5)) ^ s;
+        image::Rgb([
+            (v & 0xff) as u8,
+            ((x + s) & 0xff) as u8,
+            ((y.wrapping_mul(2) + (s >> 8)) & 0xff) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
+    img.write_with_encoder(enc).expect("encode jpeg");
+    out
+}
+
+pub fn photo_ref(photo: &[u8], w: u32, h: u32) -> PhotoRef {
+    PhotoRef {
+        sha256: sha256_hex(photo),
+        bytes: photo.len() as u64,
+        width: w,
+        height: h,
+        phash: None,
+    }
+}
+
+/// A hazard report with the given photos.
+pub fn hazard(photos: Vec<PhotoRef>) -> ReportSubmission {
+    ReportSubmission {
+        id: Uuid::now_v7(),
+        kind: ReportKind::Hazard,
+        category: Category::EquipmentGuarding,
+        severity: Severity::General,
+        at_risk: vec![AtRisk::Oneself],
+        source: CheckSource::WorkerCheck,
+        note: "液氯储罐区阀门泄漏".into(),
+        captured_at: Utc::now(),
+        photos,
+        location: None,
+        site_code: Some("E001-P01".into()),
+        workshop: Some("一车间".into()),
+        team: Some("甲班".into()),
+        anonymous: false,
+    }
+}
+
+/// A suggestion without photos.
+pub fn suggestion() -> ReportSubmission {
+    ReportSubmission {
+        id: Uuid::now_v7(),
+        kind: ReportKind::Suggestion,
+        category: Category::FixedPosition,
+        severity: Severity::General,
+        at_risk: vec![],
+        source: CheckSource::TeamCrossCheck,
+        note: "建议在通道口加装反光镜".into(),
+        captured_at: Utc::now(),
+        photos: vec![],
+        location: None,
+        site_code: None,
+        workshop: None,
+        team: None,
+        anonymous: true,
+    }
+}
+
+/// Asserts an answer is an error with this status and code, in the JSON shape of the API.
+pub async fn assert_error(r: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(r.status().as_u16(), status, "status");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(ct.starts_with("application/json"), "content type {ct}");
+    let body: serde_json::Value = r.json().await.expect("json error body");
+    assert_eq!(body["error"], code, "{body}");
+    let msg = body["message"].as_str().unwrap_or("");
+    assert!(msg.contains(" / "), "bilingual message: {msg}");
+    body
+}

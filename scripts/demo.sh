@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 LISTEN="${HAZARDSNAP_LISTEN:-127.0.0.1:8080}"
 DATA="${HAZARDSNAP_DEMO_DIR:-./hazardsnap-demo}"
-CODE="${HAZARDSNAP_DEMO_CODE:-E001-JOIN-7H3K}"
+CODE="${HAZARDSNAP_DEMO_CODE:-E001-JOIN-DEMO}"
 
 echo "== building (first time: a few minutes)"
 cargo build -q -p hazardsnap-server -p hazardsnap-cli

@@ -1,0 +1,665 @@
+//! The scene signature (场景特征): local keypoints with binary descriptors, in the manner of ORB
+//! (FAST corners, intensity-centroid orientation, rotated BRIEF), and their geometric
+//! verification.
+//!
+//! A global hash sees a 10 % crop or a step to the side as a different picture; ten workers
+//! photographing the same leaking valve never frame it alike. Local corners that match *and* agree
+//! on one similarity transform (RANSAC) recognise the same scene under such changes, while
+//! unrelated photos rarely give more than a handful of consistent matches by chance.
+
+use crate::PhotoError;
+
+/// Bytes of one descriptor (256 binary tests).
+pub const DESCRIPTOR_BYTES: usize = 32;
+const MAGIC: &[u8; 4] = b"HSS1";
+const KEYPOINT_BYTES: usize = 2 + 2 + 1 + 1 + DESCRIPTOR_BYTES;
+
+/// One keypoint: position in the fingerprint image's pixels, orientation, pyramid level and
+/// descriptor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keypoint {
+    /// Column, in pixels of the ≤512 px fingerprint image.
+    pub x: f32,
+    /// Row, in pixels of the ≤512 px fingerprint image.
+    pub y: f32,
+    /// Orientation in radians, quantised to 1/256 turn when stored.
+    pub angle: f32,
+    /// Pyramid level the corner was found on (0 = full fingerprint size).
+    pub level: u8,
+    /// Rotated-BRIEF descriptor.
+    pub descriptor: [u8; DESCRIPTOR_BYTES],
+}
+
+/// The keypoints of one photo, with the size of the image they were found in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SceneSignature {
+    pub(crate) width: u16,
+    pub(crate) height: u16,
+    pub(crate) keypoints: Vec<Keypoint>,
+}
+
+impl SceneSignature {
+    /// Width of the fingerprint image the keypoints refer to.
+    pub fn width(&self) -> u32 {
+        u32::from(self.width)
+    }
+
+    /// Height of the fingerprint image the keypoints refer to.
+    pub fn height(&self) -> u32 {
+        u32::from(self.height)
+    }
+
+    /// The keypoints, strongest first.
+    pub fn keypoints(&self) -> &[Keypoint] {
+        &self.keypoints
+    }
+
+    /// Number of keypoints (a flat wall or a dark photo has few).
+    pub fn len(&self) -> usize {
+        self.keypoints.len()
+    }
+
+    /// True when no keypoint was found.
+    pub fn is_empty(&self) -> bool {
+        self.keypoints.is_empty()
+    }
+
+    /// Compact binary form for a database BLOB: `HSS1`, width, height, count (u16 LE), then per
+    /// keypoint x·16, y·16 (u16 LE), angle (u8, 1/256 turn), level (u8), descriptor (32 bytes).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let n = self.keypoints.len().min(usize::from(u16::MAX));
+        let mut out = Vec::with_capacity(10 + n * KEYPOINT_BYTES);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.width.to_le_bytes());
+        out.extend_from_slice(&self.height.to_le_bytes());
+        out.extend_from_slice(&(n as u16).to_le_bytes());
+        for k in &self.keypoints[..n] {
+            out.extend_from_slice(&((k.x * 16.0).round().clamp(0.0, 65535.0) as u16).to_le_bytes());
+            out.extend_from_slice(&((k.y * 16.0).round().clamp(0.0, 65535.0) as u16).to_le_bytes());
+            let turn = k.angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU;
+            out.push(((turn * 256.0).round() as u32 % 256) as u8);
+            out.push(k.level);
+            out.extend_from_slice(&k.descriptor);
+        }
+        out
+    }
+
+    /// Parses [`SceneSignature::to_bytes`] output; rejects anything malformed.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SceneSignature, PhotoError> {
+        let bad = || PhotoError::Corrupt("scene signature".into());
+        if bytes.len() < 10 || &bytes[..4] != MAGIC {
+            return Err(bad());
+        }
+        let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+        let (width, height, n) = (u16_at(4), u16_at(6), usize::from(u16_at(8)));
+        if bytes.len() != 10 + n * KEYPOINT_BYTES {
+            return Err(bad());
+        }
+        let keypoints = bytes[10..]
+            .chunks_exact(KEYPOINT_BYTES)
+            .map(|c| {
+                let mut descriptor = [0u8; DESCRIPTOR_BYTES];
+                descriptor.copy_from_slice(&c[6..]);
+                Keypoint {
+                    x: f32::from(u16::from_le_bytes([c[0], c[1]])) / 16.0,
+                    y: f32::from(u16::from_le_bytes([c[2], c[3]])) / 16.0,
+                    angle: f32::from(c[4]) / 256.0 * std::f32::consts::TAU,
+                    level: c[5],
+                    descriptor,
+                }
+            })
+            .collect();
+        Ok(SceneSignature {
+            width,
+            height,
+            keypoints,
+        })
+    }
+}
+
+/// Most keypoints kept per photo: about 12 KB as a BLOB, and a 320×320 brute-force match in
+/// well under a millisecond.
+const MAX_KEYPOINTS: usize = 320;
+/// Pyramid levels and their scale step: framing in a re-shoot differs by up to ~1.5×.
+const LEVELS: usize = 4;
+const LEVEL_STEP: f32 = 1.25;
+/// Margin kept free around a keypoint: the orientation patch has radius 15.
+const BORDER: usize = 16;
+const PATCH_RADIUS: i32 = 15;
+/// BRIEF test points lie within this radius, so that every rotation stays inside the border.
+const BRIEF_RADIUS: f32 = 13.0;
+const ANGLE_BINS: usize = 32;
+const GRID_CELLS: usize = 8;
+
+/// The FAST circle of radius 3, clockwise from 12 o'clock.
+const CIRCLE: [(i32, i32); 16] = [
+    (0, -3),
+    (1, -3),
+    (2, -2),
+    (3, -1),
+    (3, 0),
+    (3, 1),
+    (2, 2),
+    (1, 3),
+    (0, 3),
+    (-1, 3),
+    (-2, 2),
+    (-3, 1),
+    (-3, 0),
+    (-3, -1),
+    (-2, -2),
+    (-1, -3),
+];
+
+/// A deterministic generator, so the BRIEF pattern is the same on every phone and server.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Approximately normal (sum of four uniforms), mean 0, deviation `sd`.
+    fn gauss(&mut self, sd: f32) -> f32 {
+        let s: f32 = (0..4).map(|_| self.unit()).sum::<f32>() - 2.0;
+        s * sd * (3.0f32).sqrt()
+    }
+}
+
+/// 256 point pairs per angle bin, rotated in advance.
+struct Pattern {
+    offsets: Vec<[(i32, i32); 2]>,
+}
+
+fn pattern() -> &'static Pattern {
+    static P: std::sync::OnceLock<Pattern> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut base = Vec::with_capacity(256);
+        while base.len() < 256 {
+            let mut pt = || loop {
+                let (x, y) = (rng.gauss(5.5), rng.gauss(5.5));
+                if x * x + y * y <= BRIEF_RADIUS * BRIEF_RADIUS {
+                    return (x, y);
+                }
+            };
+            let (p, q) = (pt(), pt());
+            if (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 2.0 {
+                base.push([p, q]);
+            }
+        }
+        let mut offsets = Vec::with_capacity(256 * ANGLE_BINS);
+        for bin in 0..ANGLE_BINS {
+            let a = bin as f32 / ANGLE_BINS as f32 * std::f32::consts::TAU;
+            let (s, c) = a.sin_cos();
+            for pair in &base {
+                let rot = |(x, y): (f32, f32)| {
+                    (
+                        (c * x - s * y).round() as i32,
+                        (s * x + c * y).round() as i32,
+                    )
+                };
+                offsets.push([rot(pair[0]), rot(pair[1])]);
+            }
+        }
+        Pattern { offsets }
+    })
+}
+
+struct Level {
+    w: usize,
+    h: usize,
+    img: Vec<u8>,
+    scale: f32,
+}
+
+fn downscale(src: &[u8], w: usize, h: usize, nw: usize, nh: usize) -> Vec<u8> {
+    // Area average: the levels only need to be alias-free, not sharp.
+    let mut out = vec![0u8; nw * nh];
+    for y in 0..nh {
+        let y0 = y * h / nh;
+        let y1 = ((y + 1) * h / nh).max(y0 + 1).min(h);
+        for x in 0..nw {
+            let x0 = x * w / nw;
+            let x1 = ((x + 1) * w / nw).max(x0 + 1).min(w);
+            let mut sum = 0u32;
+            for yy in y0..y1 {
+                sum += src[yy * w + x0..yy * w + x1]
+                    .iter()
+                    .map(|&v| u32::from(v))
+                    .sum::<u32>();
+            }
+            out[y * nw + x] = (sum / ((y1 - y0) * (x1 - x0)) as u32) as u8;
+        }
+    }
+    out
+}
+
+/// Summed-area table with a zero first row and column: BRIEF compares 5×5 box means (as ORB
+/// does) rather than single pixels, which noise would flip; only ~160 k sums are needed, so
+/// this beats blurring whole levels.
+fn integral(img: &[u8], w: usize, h: usize) -> Vec<u32> {
+    let iw = w + 1;
+    let mut sat = vec![0u32; iw * (h + 1)];
+    for y in 0..h {
+        let mut row = 0u32;
+        for x in 0..w {
+            row += u32::from(img[y * w + x]);
+            sat[(y + 1) * iw + x + 1] = sat[y * iw + x + 1] + row;
+        }
+    }
+    sat
+}
+
+fn box5(sat: &[u32], w: usize, x: usize, y: usize) -> u32 {
+    let iw = w + 1;
+    let (x0, y0, x1, y1) = (x - 2, y - 2, x + 3, y + 3);
+    sat[y1 * iw + x1] + sat[y0 * iw + x0] - sat[y0 * iw + x1] - sat[y1 * iw + x0]
+}
+
+/// Flat-index offsets of the FAST circle for rows of width `w`.
+fn circle_offsets(w: usize) -> [isize; 16] {
+    CIRCLE.map(|(dx, dy)| dy as isize * w as isize + dx as isize)
+}
+
+/// FAST-9 test at flat index `i`; returns the corner strength (sum of the circle's contrast
+/// beyond `t`) or 0.
+fn fast_score(img: &[u8], i: usize, offs: &[isize; 16], t: i16) -> u32 {
+    let at = |k: usize| i16::from(img[i.wrapping_add_signed(offs[k])]);
+    let c = i16::from(img[i]);
+    let (hi, lo) = (c + t, c - t);
+    // Any 9-arc of the 16 covers at least two of the four compass points.
+    let (n, e, s, w) = (at(0), at(4), at(8), at(12));
+    let bright = u8::from(n > hi) + u8::from(e > hi) + u8::from(s > hi) + u8::from(w > hi);
+    let dark = u8::from(n < lo) + u8::from(e < lo) + u8::from(s < lo) + u8::from(w < lo);
+    if bright < 2 && dark < 2 {
+        return 0;
+    }
+    let (mut bm, mut dm, mut strength) = (0u32, 0u32, 0u32);
+    for k in 0..16 {
+        let v = at(k);
+        if v > hi {
+            bm |= 1 << k;
+            strength += (v - hi) as u32;
+        } else if v < lo {
+            dm |= 1 << k;
+            strength += (lo - v) as u32;
+        }
+    }
+    if has_arc(bm) || has_arc(dm) {
+        strength.max(1)
+    } else {
+        0
+    }
+}
+
+fn has_arc(m: u32) -> bool {
+    let mut r = m | (m << 16);
+    let orig = r;
+    for s in 1..9 {
+        r &= orig >> s;
+    }
+    r != 0
+}
+
+fn harris(img: &[u8], w: usize, x: usize, y: usize) -> f32 {
+    let (mut a, mut b, mut c) = (0f32, 0f32, 0f32);
+    for yy in y - 3..=y + 3 {
+        for xx in x - 3..=x + 3 {
+            let ix = f32::from(img[yy * w + xx + 1]) - f32::from(img[yy * w + xx - 1]);
+            let iy = f32::from(img[(yy + 1) * w + xx]) - f32::from(img[(yy - 1) * w + xx]);
+            a += ix * ix;
+            b += iy * iy;
+            c += ix * iy;
+        }
+    }
+    a * b - c * c - 0.04 * (a + b) * (a + b)
+}
+
+fn centroid_angle(img: &[u8], w: usize, x: usize, y: usize) -> f32 {
+    let (mut m10, mut m01) = (0i64, 0i64);
+    for dy in -PATCH_RADIUS..=PATCH_RADIUS {
+        let span = ((PATCH_RADIUS * PATCH_RADIUS - dy * dy) as f32).sqrt() as i32;
+        let row = (y as i32 + dy) as usize * w;
+        for dx in -span..=span {
+            let v = i64::from(img[row + (x as i32 + dx) as usize]);
+            m10 += i64::from(dx) * v;
+            m01 += i64::from(dy) * v;
+        }
+    }
+    (m01 as f32).atan2(m10 as f32)
+}
+
+struct Candidate {
+    x: usize,
+    y: usize,
+    level: usize,
+    score: f32,
+}
+
+fn detect(level: &Level, li: usize, t: i16, out: &mut Vec<Candidate>) {
+    let (w, h) = (level.w, level.h);
+    if w <= 2 * BORDER || h <= 2 * BORDER {
+        return;
+    }
+    // Non-maximum suppression on the cheap FAST strength first; the Harris measure, which ranks
+    // corners better but costs a 7×7 window, is computed only for the survivors.
+    let mut score = vec![0u32; w * h];
+    let offs = circle_offsets(w);
+    for y in BORDER..h - BORDER {
+        for x in BORDER..w - BORDER {
+            score[y * w + x] = fast_score(&level.img, y * w + x, &offs, t);
+        }
+    }
+    for y in BORDER..h - BORDER {
+        for x in BORDER..w - BORDER {
+            let s = score[y * w + x];
+            if s == 0 {
+                continue;
+            }
+            let is_max = (y - 1..=y + 1).all(|yy| {
+                (x - 1..=x + 1).all(|xx| {
+                    let o = score[yy * w + xx];
+                    (yy == y && xx == x) || o < s || (o == s && (yy, xx) > (y, x))
+                })
+            });
+            if is_max {
+                let r = harris(&level.img, w, x, y);
+                if r > 0.0 {
+                    out.push(Candidate {
+                        x,
+                        y,
+                        level: li,
+                        score: r,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Finds keypoints in a w×h luma image and describes them.
+pub(crate) fn extract(luma: &[u8], w: usize, h: usize) -> SceneSignature {
+    let mut sig = SceneSignature {
+        width: u16::try_from(w).unwrap_or(u16::MAX),
+        height: u16::try_from(h).unwrap_or(u16::MAX),
+        keypoints: Vec::new(),
+    };
+    if w <= 2 * BORDER || h <= 2 * BORDER || luma.len() < w * h {
+        return sig;
+    }
+    let mut levels = vec![Level {
+        w,
+        h,
+        img: luma[..w * h].to_vec(),
+        scale: 1.0,
+    }];
+    for i in 1..LEVELS {
+        let scale = LEVEL_STEP.powi(i as i32);
+        let (nw, nh) = (
+            (w as f32 / scale).round() as usize,
+            (h as f32 / scale).round() as usize,
+        );
+        if nw <= 2 * BORDER || nh <= 2 * BORDER {
+            break;
+        }
+        let img = downscale(luma, w, h, nw, nh);
+        levels.push(Level {
+            w: nw,
+            h: nh,
+            img,
+            scale,
+        });
+    }
+    let mut cands = Vec::new();
+    for t in [20i16, 8] {
+        cands.clear();
+        for (li, level) in levels.iter().enumerate() {
+            detect(level, li, t, &mut cands);
+        }
+        // Low-contrast scenes (dim workshops) need a lower threshold to find enough corners.
+        if cands.len() >= MAX_KEYPOINTS * 2 {
+            break;
+        }
+    }
+    cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Spread the keypoints over the picture: the strongest corners cluster on one textured
+    // object, which a crop could remove entirely.
+    let cell_cap = (MAX_KEYPOINTS / (GRID_CELLS * GRID_CELLS)).max(1) * 2;
+    let mut per_cell = vec![0usize; GRID_CELLS * GRID_CELLS];
+    let mut chosen = Vec::with_capacity(MAX_KEYPOINTS);
+    let mut rest = Vec::new();
+    for c in cands {
+        let s = levels[c.level].scale;
+        let gx = ((c.x as f32 * s) as usize * GRID_CELLS / w).min(GRID_CELLS - 1);
+        let gy = ((c.y as f32 * s) as usize * GRID_CELLS / h).min(GRID_CELLS - 1);
+        let cell = gy * GRID_CELLS + gx;
+        if per_cell[cell] < cell_cap && chosen.len() < MAX_KEYPOINTS {
+            per_cell[cell] += 1;
+            chosen.push(c);
+        } else {
+            rest.push(c);
+        }
+    }
+    let room = MAX_KEYPOINTS.saturating_sub(chosen.len());
+    chosen.extend(rest.into_iter().take(room));
+
+    let sats: Vec<Vec<u32>> = levels.iter().map(|l| integral(&l.img, l.w, l.h)).collect();
+    let pat = pattern();
+    for c in chosen {
+        let level = &levels[c.level];
+        let angle = centroid_angle(&level.img, level.w, c.x, c.y);
+        let bin = ((angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU
+            * ANGLE_BINS as f32)
+            .round() as usize)
+            % ANGLE_BINS;
+        let sat = &sats[c.level];
+        let mut descriptor = [0u8; DESCRIPTOR_BYTES];
+        for (i, [p, q]) in pat.offsets[bin * 256..(bin + 1) * 256].iter().enumerate() {
+            let at = |(dx, dy): (i32, i32)| {
+                box5(
+                    sat,
+                    level.w,
+                    (c.x as i32 + dx) as usize,
+                    (c.y as i32 + dy) as usize,
+                )
+            };
+            if at(*p) < at(*q) {
+                descriptor[i / 8] |= 1 << (i % 8);
+            }
+        }
+        sig.keypoints.push(Keypoint {
+            x: c.x as f32 * level.scale,
+            y: c.y as f32 * level.scale,
+            angle,
+            level: c.level as u8,
+            descriptor,
+        });
+    }
+    sig
+}
+
+/// Result of matching two signatures.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct SceneMatch {
+    pub matches: u32,
+    pub inliers: u32,
+    pub scale: f32,
+    pub rotation_deg: f32,
+}
+
+fn hamming(a: &[u8; DESCRIPTOR_BYTES], b: &[u8; DESCRIPTOR_BYTES]) -> u32 {
+    let mut d = 0;
+    for i in 0..DESCRIPTOR_BYTES / 8 {
+        let x = u64::from_le_bytes(a[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+        let y = u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+        d += (x ^ y).count_ones();
+    }
+    d
+}
+
+/// Descriptor distance above which a pair is never a match (of 256 bits).
+const MAX_DESCRIPTOR_DISTANCE: u32 = 72;
+/// Lowe's ratio test: the best match must be clearly better than the second best.
+const RATIO: f32 = 0.85;
+const RANSAC_ITERATIONS: usize = 500;
+/// Inlier tolerance, as a fraction of the longer side of image b (5 px at 480 px).
+const INLIER_TOLERANCE: f32 = 0.0105;
+/// Accepted transforms: a re-shoot is framed bigger or smaller, but not 2× and not sideways.
+const MIN_SCALE: f32 = 0.55;
+const MAX_SCALE: f32 = 1.8;
+const MAX_ROTATION: f32 = 0.35; // radians, ~20°
+const ANGLE_AGREEMENT: f32 = 0.6; // radians, keypoint orientation noise
+
+#[derive(Clone, Copy)]
+struct Pair {
+    ax: f32,
+    ay: f32,
+    bx: f32,
+    by: f32,
+    dangle: f32,
+}
+
+fn wrap(a: f32) -> f32 {
+    let t = std::f32::consts::TAU;
+    let r = a.rem_euclid(t);
+    if r > std::f32::consts::PI { r - t } else { r }
+}
+
+/// Matches descriptors and verifies them geometrically.
+pub(crate) fn match_scenes(a: &SceneSignature, b: &SceneSignature) -> SceneMatch {
+    let mut result = SceneMatch::default();
+    if a.keypoints.len() < 2 || b.keypoints.len() < 2 {
+        return result;
+    }
+    // For each keypoint of b, the best keypoint of a that chose it (one-to-one matches).
+    let mut best_for_b: Vec<Option<(u32, usize)>> = vec![None; b.keypoints.len()];
+    for (ia, ka) in a.keypoints.iter().enumerate() {
+        let (mut d1, mut d2, mut j1) = (u32::MAX, u32::MAX, 0);
+        for (ib, kb) in b.keypoints.iter().enumerate() {
+            let d = hamming(&ka.descriptor, &kb.descriptor);
+            if d < d1 {
+                d2 = d1;
+                d1 = d;
+                j1 = ib;
+            } else if d < d2 {
+                d2 = d;
+            }
+        }
+        if d1 <= MAX_DESCRIPTOR_DISTANCE && (d1 as f32) < RATIO * d2 as f32 {
+            match best_for_b[j1] {
+                Some((d, _)) if d <= d1 => {}
+                _ => best_for_b[j1] = Some((d1, ia)),
+            }
+        }
+    }
+    let pairs: Vec<Pair> = best_for_b
+        .iter()
+        .enumerate()
+        .filter_map(|(ib, m)| {
+            let (_, ia) = (*m)?;
+            let (ka, kb) = (&a.keypoints[ia], &b.keypoints[ib]);
+            Some(Pair {
+                ax: ka.x,
+                ay: ka.y,
+                bx: kb.x,
+                by: kb.y,
+                dangle: wrap(kb.angle - ka.angle),
+            })
+        })
+        .collect();
+    result.matches = pairs.len() as u32;
+    if pairs.len() < 3 {
+        return result;
+    }
+    let tol = INLIER_TOLERANCE * f32::from(b.width.max(b.height)).max(1.0);
+    let tol2 = tol * tol;
+    let count = |m: (f32, f32, f32, f32)| -> u32 {
+        let (re, im, tx, ty) = m;
+        let rot = im.atan2(re);
+        pairs
+            .iter()
+            .filter(|p| {
+                let px = re * p.ax - im * p.ay + tx - p.bx;
+                let py = im * p.ax + re * p.ay + ty - p.by;
+                px * px + py * py <= tol2 && wrap(p.dangle - rot).abs() <= ANGLE_AGREEMENT
+            })
+            .count() as u32
+    };
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D ^ pairs.len() as u64);
+    let mut best = (0u32, (1.0, 0.0, 0.0, 0.0));
+    for _ in 0..RANSAC_ITERATIONS {
+        let i = (rng.next() % pairs.len() as u64) as usize;
+        let j = (rng.next() % pairs.len() as u64) as usize;
+        let (p, q) = (pairs[i], pairs[j]);
+        let (dax, day) = (q.ax - p.ax, q.ay - p.ay);
+        let (dbx, dby) = (q.bx - p.bx, q.by - p.by);
+        let den = dax * dax + day * day;
+        if den < 100.0 {
+            continue; // closer than 10 px: the rotation and scale would be noise
+        }
+        // The complex ratio (db / da) is the scale·rotation of the similarity.
+        let re = (dbx * dax + dby * day) / den;
+        let im = (dby * dax - dbx * day) / den;
+        let scale = (re * re + im * im).sqrt();
+        let rot = im.atan2(re);
+        if !(MIN_SCALE..=MAX_SCALE).contains(&scale) || rot.abs() > MAX_ROTATION {
+            continue;
+        }
+        let tx = p.bx - (re * p.ax - im * p.ay);
+        let ty = p.by - (im * p.ax + re * p.ay);
+        let n = count((re, im, tx, ty));
+        if n > best.0 {
+            best = (n, (re, im, tx, ty));
+        }
+    }
+    if best.0 >= 2 {
+        let (re, im, _, _) = best.1;
+        result.inliers = best.0;
+        result.scale = (re * re + im * im).sqrt();
+        result.rotation_deg = im.atan2(re).to_degrees();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_round_trip_and_reject_garbage() {
+        let sig = SceneSignature {
+            width: 480,
+            height: 360,
+            keypoints: vec![Keypoint {
+                x: 12.5,
+                y: 300.0,
+                angle: 1.0,
+                level: 2,
+                descriptor: [7; 32],
+            }],
+        };
+        let back = SceneSignature::from_bytes(&sig.to_bytes()).expect("round trip");
+        assert_eq!(back.len(), 1);
+        assert_eq!(back.keypoints[0].x, 12.5);
+        assert_eq!(back.keypoints[0].descriptor, [7; 32]);
+        assert!(SceneSignature::from_bytes(b"HSS1").is_err());
+        assert!(SceneSignature::from_bytes(&sig.to_bytes()[..20]).is_err());
+    }
+
+    #[test]
+    fn arcs() {
+        assert!(has_arc(0b1_1111_1111));
+        assert!(has_arc(0xF01F)); // wraps around
+        assert!(!has_arc(0xF00F));
+        assert!(!has_arc(0b1111_1111));
+        assert!(!has_arc(0));
+    }
+}

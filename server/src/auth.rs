@@ -1,5 +1,7 @@
 //! Bearer tokens: how they are made, how they are stored (only their SHA-256), and the axum
-//! extractors that turn an `Authorization` header into a [`Device`] or a [`Principal`].
+//! extractors that turn an `Authorization` header into a [`Device`] or a [`Principal`], or an
+//! officer's header or session cookie into an [`OfficerAuth`] with its resolved
+//! [`Jurisdiction`] — the one place where jurisdiction is decided.
 //!
 //! A token is 32 random bytes; hashing it with plain SHA-256 is enough (no password stretching)
 //! because it is not guessable. Missing, unknown and revoked tokens all answer the same 401, so
@@ -16,7 +18,11 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{Device, Principal};
+use crate::store::{Device, Officer, Principal};
+use hazardsnap_model::{Jurisdiction, Role};
+
+/// Name of the officers' session cookie (HttpOnly, SameSite=Strict).
+pub const SESSION_COOKIE: &str = "hazardsnap_session";
 
 /// Prefix of device tokens, so a leaked one is recognisable in logs and scanners.
 pub const DEVICE_TOKEN_PREFIX: &str = "hsd_";
@@ -58,6 +64,69 @@ async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, AppErro
         });
     }
     Ok(who)
+}
+
+/// The session token of a request: the bearer token, else the session cookie.
+fn session_token(parts: &Parts) -> Option<String> {
+    if let Some(t) = bearer(parts) {
+        return Some(t.to_owned());
+    }
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, v)| *k == SESSION_COOKIE && !v.is_empty())
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The jurisdiction of an officer's role and scope; `None` for a role whose scope is missing
+/// (a roster error: such an account sees nothing rather than everything).
+pub fn jurisdiction_of(officer: &Officer) -> Option<Jurisdiction> {
+    match (officer.role, officer.scope.as_deref()) {
+        (Role::District, _) => Some(Jurisdiction::District),
+        (Role::Bureau, _) => Some(Jurisdiction::Bureau),
+        (Role::Town, Some(t)) => Some(Jurisdiction::Town { town: t.to_owned() }),
+        (Role::Enterprise, Some(e)) => Some(Jurisdiction::Enterprise {
+            enterprise: e.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+/// An officer with a live session (工作人员), and what they may see.
+#[derive(Debug, Clone)]
+pub struct OfficerAuth {
+    /// Who.
+    pub officer: Officer,
+    /// Their jurisdiction (辖区).
+    pub jurisdiction: Jurisdiction,
+    /// The session's token hash (for logout and password change).
+    pub session: [u8; 32],
+}
+
+impl FromRequestParts<AppState> for OfficerAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = session_token(parts).ok_or(AppError::Unauthorized)?;
+        let hash = token_sha256(&token);
+        match state.store.authenticate(hash, Utc::now()).await? {
+            None => Err(AppError::Unauthorized),
+            // A phone's token is real but not an officer's: say so rather than "who are you".
+            Some(Principal::Device(_)) => Err(AppError::Forbidden),
+            Some(Principal::Officer(officer)) => {
+                let jurisdiction = jurisdiction_of(&officer).ok_or(AppError::Forbidden)?;
+                Ok(OfficerAuth {
+                    officer,
+                    jurisdiction,
+                    session: hash,
+                })
+            }
+        }
+    }
 }
 
 /// An authenticated phone.

@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hazardsnap_model::ErrorBody;
+use hazardsnap_model::{ErrorBody, IllegalMove, Labelled};
 
 use crate::store::StoreError;
 
@@ -74,9 +74,37 @@ pub enum AppError {
         /// Seconds until a retry may pass.
         retry_after_secs: u64,
     },
-    /// The route does not exist.
+    /// The route does not exist, or what it names lies outside the caller's jurisdiction.
     #[error("未找到 / not found")]
     NotFound,
+    /// Authenticated, but this kind of account may not do this (a device on an officer route,
+    /// an enterprise officer deciding an extension, a reveal by anyone but the district).
+    #[error("无权执行此操作 / not allowed for this account")]
+    Forbidden,
+    /// Wrong username or password (never says which).
+    #[error("用户名或密码错误 / wrong username or password")]
+    InvalidCredentials,
+    /// Too many failed logins: wait before trying again.
+    #[error(
+        "登录失败次数过多，请 {retry_after_secs} 秒后重试 / too many failed logins, retry in {retry_after_secs} s"
+    )]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// The ledger workflow refuses the move; the allowed ones are named.
+    #[error("{0}")]
+    IllegalTransition(IllegalMove),
+    /// A refusal with its own status and code (conflicts, unprocessable input).
+    #[error("{message}")]
+    Refused {
+        /// HTTP status.
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// Bilingual text.
+        message: String,
+    },
     /// Something failed inside the server; the cause is logged, not sent.
     #[error("服务器内部错误，请稍后重试 / internal server error, retry later")]
     Internal(#[source] anyhow::Error),
@@ -97,6 +125,11 @@ impl AppError {
             AppError::OffsetMismatch { .. } | AppError::UploadInProgress => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::IllegalTransition(_) => StatusCode::CONFLICT,
+            AppError::Refused { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -115,6 +148,11 @@ impl AppError {
             AppError::UploadInProgress => "upload_in_progress",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::IllegalTransition(_) => IllegalMove::CODE,
+            AppError::Refused { code, .. } => code,
             AppError::Internal(_) => "internal",
         }
     }
@@ -152,13 +190,23 @@ impl IntoResponse for AppError {
             tracing::error!(error = ?cause, "internal error");
         }
         let body = ErrorBody::new(self.code(), self.to_string());
-        let mut response = (status, Json(body)).into_response();
+        let mut response = match &self {
+            // The pages offer the allowed moves as buttons: name them as data too.
+            AppError::IllegalTransition(m) => {
+                let mut v = serde_json::to_value(&body).unwrap_or_default();
+                v["status"] = m.from.wire_name().into();
+                v["allowed"] = m.allowed.iter().map(|a| a.wire_name()).collect();
+                (status, Json(v)).into_response()
+            }
+            _ => (status, Json(body)).into_response(),
+        };
         let headers = response.headers_mut();
         match self {
             AppError::OffsetMismatch { current } => {
                 headers.insert(UPLOAD_OFFSET, HeaderValue::from(current));
             }
-            AppError::RateLimited { retry_after_secs } => {
+            AppError::RateLimited { retry_after_secs }
+            | AppError::TooManyAttempts { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
             AppError::Unauthorized => {

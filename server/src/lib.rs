@@ -17,6 +17,7 @@
 //! ```
 
 pub mod auth;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -25,6 +26,7 @@ pub mod photos;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -95,9 +97,14 @@ impl Server {
             }
         });
         let app = router(self.state);
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // The peer address reaches handlers only for the failed-login counter; it is never
+        // logged or stored.
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         sweeper.abort();
         served
     }

@@ -146,6 +146,16 @@ async fn load_demo(state: &AppState) -> anyhow::Result<()> {
         "已载入演示区县「{}」/ demo district loaded",
         roster.district.name
     );
+    let made = hazardsnap_server::demo::load_demo_reports(state, &roster).await?;
+    println!(
+        "已生成 {} 份演示报告 / {} demo reports made: {}",
+        hazardsnap_server::demo::DEMO_REPORTS,
+        hazardsnap_server::demo::DEMO_REPORTS,
+        made.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join("，")
+    );
     println!("工作人员登录 / officer logins:");
     for u in &roster.users {
         println!(

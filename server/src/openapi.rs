@@ -13,7 +13,7 @@ use utoipa::openapi::{Content, RefOr};
 use utoipa::{Modify, OpenApi};
 use uuid::Uuid;
 
-use crate::routes::{changes, enroll, photos, reports, system};
+use crate::routes::{changes, enroll, ledger, numbers, photos, reports, session, system};
 
 /// The document.
 #[derive(OpenApi)]
@@ -30,11 +30,35 @@ use crate::routes::{changes, enroll, photos, reports, system};
         photos::put_photo,
         reports::submit_reports,
         changes::device_changes,
+        session::login,
+        session::logout,
+        session::change_password,
+        ledger::list,
+        ledger::detail,
+        ledger::report,
+        ledger::confirm,
+        ledger::reject,
+        ledger::merge,
+        ledger::split,
+        ledger::rectified,
+        ledger::verify,
+        ledger::escalate,
+        ledger::request_extension,
+        ledger::decide_extension,
+        ledger::reveal,
+        ledger::photo,
+        numbers::monthly,
+        numbers::rewards,
+        numbers::suggestions,
+        numbers::adopt,
+        numbers::create_draw,
+        numbers::get_draw,
     ),
     modifiers(&BearerAuth, &WireExamples),
     tags(
         (name = "system", description = "健康检查与文档 / health and documentation"),
         (name = "device", description = "手机端同步 / the phone's sync"),
+        (name = "officer", description = "工作人员：登录、隐患台账、闭环管理（仅限辖区）/ officers: sessions, the hazard ledger, the closed loop (own jurisdiction only)"),
     )
 )]
 pub struct ApiDoc;

@@ -1,6 +1,7 @@
 //! The server's configuration ([`Config`]) and the typed state every handler receives
 //! ([`AppState`]): the store, the photo store, the upload staging folder, the rate limiters.
 
+use hazardsnap_dedup::DedupConfig;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use tokio::sync::Semaphore;
 use crate::photos::{FolderPhotoStore, PhotoStore, UploadStaging};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
+use crate::throttle::LoginThrottle;
 
 /// Name of the SQLite file inside the data folder.
 pub const DB_FILE: &str = "hazardsnap.sqlite3";
@@ -46,6 +48,11 @@ pub struct Config {
     pub photo_limits: Limits,
     /// A partial upload untouched this long is deleted.
     pub partial_upload_ttl: Duration,
+    /// How long an officer's session (会话) lasts after login.
+    pub session_ttl: Duration,
+    /// Deduplication thresholds and weights. `serve` reads them from `DATA/dedup.toml` when
+    /// that file exists (every field optional), else the measured defaults.
+    pub dedup: DedupConfig,
 }
 
 const fn nz(n: u32) -> NonZeroU32 {
@@ -77,6 +84,9 @@ impl Config {
                 ..Limits::default()
             },
             partial_upload_ttl: Duration::from_secs(7 * 24 * 3600),
+            // One working day: a forgotten browser on a shared office PC does not stay logged in.
+            session_ttl: Duration::from_secs(12 * 3600),
+            dedup: DedupConfig::default(),
         }
     }
 }
@@ -102,6 +112,33 @@ pub enum StartError {
     /// The database could not be opened or migrated.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// `DATA/dedup.toml` is not a valid deduplication configuration.
+    #[error(
+        "查重配置 {path} 无效：{message} / invalid deduplication configuration {path}: {message}"
+    )]
+    DedupConfig {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Reads `DATA/dedup.toml` over the configured defaults, when the file exists.
+fn dedup_config(data_dir: &std::path::Path, base: &DedupConfig) -> Result<DedupConfig, StartError> {
+    let path = data_dir.join("dedup.toml");
+    let bad = |message: String| StartError::DedupConfig {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(*base),
+        Err(e) => return Err(bad(e.to_string())),
+    };
+    let cfg: DedupConfig = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    cfg.validate().map_err(|e| bad(e.to_string()))?;
+    Ok(cfg)
 }
 
 /// Everything a handler needs. Cheap to clone.
@@ -119,6 +156,8 @@ pub struct AppState {
     pub enroll_limiter: Arc<DefaultDirectRateLimiter>,
     /// Bounds the photos being decoded at once, and so the memory they take.
     pub verify_slots: Arc<Semaphore>,
+    /// Failed-login counters.
+    pub login_throttle: Arc<LoginThrottle>,
     /// The configuration.
     pub config: Arc<Config>,
 }
@@ -131,7 +170,8 @@ impl AppState {
             move |source| StartError::Io { path, source }
         };
         std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
-        let store = SqliteStore::open(config.data_dir.join(DB_FILE))?;
+        let dedup = dedup_config(&config.data_dir, &config.dedup)?;
+        let store = SqliteStore::open_with(config.data_dir.join(DB_FILE), dedup)?;
         let photos_dir = config.data_dir.join("photos");
         let photos = FolderPhotoStore::open(&photos_dir).map_err(io(&photos_dir))?;
         let uploads_dir = config.data_dir.join("uploads");
@@ -161,6 +201,7 @@ impl AppState {
             device_limiter: Arc::new(RateLimiter::keyed(device_quota)),
             enroll_limiter: Arc::new(RateLimiter::direct(enroll_quota)),
             verify_slots: Arc::new(Semaphore::new(config.concurrent_verifications.max(1))),
+            login_throttle: Arc::new(LoginThrottle::new()),
             config: Arc::new(config),
         }
     }

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::{ROSTER, hazard, jpeg, photo_ref, sha256_hex};
+use common::{ROSTER, encode, hazard, photo_ref, scene, sha256_hex};
 use hazardsnap_model::{EnrollResponse, PROTOCOL_VERSION, SubmitOutcome, SubmitResults};
 use uuid::Uuid;
 
@@ -210,22 +210,34 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
         .json()
         .await
         .unwrap();
-    let photo = jpeg(1, 320, 240);
-    let r = http
-        .put(format!(
-            "{}/api/v1/photos/{}",
-            proc.base,
-            sha256_hex(&photo)
-        ))
-        .bearer_auth(&e.token)
-        .body(photo.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    // 100 hazards, each reported by 10 phones with the same photo: deduplication must keep
+    // filing them into 100 entries while the server is killed around it.
+    let mut photos = Vec::new();
+    for seed in 0..100u32 {
+        let photo = encode(&scene(1000 + seed, 320, 240), 85);
+        let r = http
+            .put(format!(
+                "{}/api/v1/photos/{}",
+                proc.base,
+                sha256_hex(&photo)
+            ))
+            .bearer_auth(&e.token)
+            .body(photo.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        photos.push(photo);
+    }
 
     let reports: Vec<_> = (0..1000)
-        .map(|_| hazard(vec![photo_ref(&photo, 320, 240)]))
+        .map(|i| {
+            let mut r = hazard(vec![photo_ref(&photos[i % 100], 320, 240)]);
+            // Distinct places and notes: only the photo says two reports are one hazard.
+            r.site_code = None;
+            r.note = format!("隐患 {}", i % 100);
+            r
+        })
         .collect();
     let mut confirmed: HashMap<Uuid, String> = HashMap::new();
     let mut kills = 0;
@@ -315,9 +327,19 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
-    assert_eq!((reports_n, entries_n, distinct), (1000, 1000, 1000));
+    assert_eq!((reports_n, entries_n, distinct), (1000, 100, 100));
     // Numbers allocated in the filing transaction: a killed transaction leaves no gap.
-    assert_eq!(max_seq, 1000);
+    assert_eq!(max_seq, 100);
+    let unfiled_or_uneven: i64 = c
+        .query_row(
+            "SELECT (SELECT count(*) FROM reports WHERE entry_id IS NULL)
+                  + (SELECT count(*) FROM (SELECT entry_id FROM reports GROUP BY entry_id
+                                           HAVING count(*) <> 10))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unfiled_or_uneven, 0, "every entry holds its 10 reports");
 }
 
 #[test]

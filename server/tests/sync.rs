@@ -266,8 +266,10 @@ async fn officers_may_upload_after_photos_with_a_session_token() {
 async fn report_ingest_is_idempotent_and_refuses_conflicts_and_missing_photos() {
     let s = TestServer::start().await;
     let e = s.enroll("E001-JOIN-7H3K").await;
-    let p1 = jpeg(10, 320, 240);
-    let p2 = jpeg(11, 320, 240);
+    let p0 = encode(&scene(9, 320, 240), 85);
+    let p1 = encode(&scene(10, 320, 240), 85);
+    let p2 = encode(&scene(11, 320, 240), 85);
+    assert_eq!(s.put_photo(&e.token, &p0).await.status(), 201);
     assert_eq!(s.put_photo(&e.token, &p1).await.status(), 201);
 
     // Neither the client's address nor its user agent is kept with what it sends.
@@ -280,7 +282,7 @@ async fn report_ingest_is_idempotent_and_refuses_conflicts_and_missing_photos() 
         .header("x-forwarded-for", "203.0.113.77")
         .json(&hazardsnap_model::SubmitReports {
             version: hazardsnap_model::PROTOCOL_VERSION,
-            reports: vec![hazard(vec![photo_ref(&p1, 320, 240)])],
+            reports: vec![hazard(vec![photo_ref(&p0, 320, 240)])],
         })
         .send()
         .await
@@ -342,8 +344,11 @@ async fn report_ingest_is_idempotent_and_refuses_conflicts_and_missing_photos() 
         .remove(0);
     assert_eq!(c.outcome, SubmitOutcome::Conflict);
 
-    // A batch: a second hazard, a suggestion, an invalid one; numbering goes on.
-    let h2 = hazard(vec![photo_ref(&p2, 320, 240)]);
+    // A batch: a second hazard (its own photo: a shared photo would make it the same
+    // hazard), a suggestion, an invalid one; numbering goes on.
+    let p3 = encode(&scene(12, 320, 240), 85);
+    assert_eq!(s.put_photo(&e.token, &p3).await.status(), 201);
+    let h2 = hazard(vec![photo_ref(&p3, 320, 240)]);
     let sug = suggestion();
     let mut bad = hazard(vec![]);
     bad.note = "没有照片".into();
@@ -399,11 +404,13 @@ async fn the_change_feed_pages_and_rebuilds_from_zero() {
     let s = TestServer::start_with(|c| c.feed_page_size = 3).await;
     let e = s.enroll("E001-JOIN-7H3K").await;
     let other = s.enroll("E002-JOIN-9Q2W").await;
-    let p = jpeg(20, 320, 240);
-    assert_eq!(s.put_photo(&e.token, &p).await.status(), 201);
-    let reports: Vec<_> = (0..5)
-        .map(|_| hazard(vec![photo_ref(&p, 320, 240)]))
-        .collect();
+    // Five different hazards (five different scenes): five entries.
+    let mut reports = Vec::new();
+    for seed in 0..5 {
+        let p = encode(&scene(20 + seed, 320, 240), 85);
+        assert_eq!(s.put_photo(&e.token, &p).await.status(), 201);
+        reports.push(hazard(vec![photo_ref(&p, 320, 240)]));
+    }
     let results = s.submit(&e.token, reports.clone()).await.results;
     // Another device's report never shows in this feed.
     s.submit(&other.token, vec![suggestion()]).await;

@@ -1,10 +1,13 @@
-//! The HTTP surface: every route of the device side, and the layers composed once around them
+//! The HTTP surface: every route of the device side and of the officers, and the layers composed once around them
 //! (request id, tracing, panic catching, timeout, compression, JSON error bodies).
 
 pub mod changes;
 pub mod enroll;
+pub mod ledger;
+pub mod numbers;
 pub mod photos;
 pub mod reports;
+pub mod session;
 pub mod system;
 
 use axum::Router;
@@ -38,7 +41,9 @@ pub fn router(state: AppState) -> Router {
     let photos = Router::new()
         .route(
             "/api/v1/photos/{sha256}",
-            put(photos::put_photo).head(photos::head_photo),
+            put(photos::put_photo)
+                .head(photos::head_photo)
+                .get(ledger::photo),
         )
         .layer(DefaultBodyLimit::disable());
 
@@ -48,6 +53,36 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/enroll", post(enroll::enroll))
         .route("/api/v1/reports", post(reports::submit_reports))
         .route("/api/v1/device/changes", get(changes::device_changes))
+        .route(
+            "/api/v1/session",
+            post(session::login).delete(session::logout),
+        )
+        .route("/api/v1/session/password", post(session::change_password))
+        .route("/api/v1/ledger", get(ledger::list))
+        .route("/api/v1/ledger/{id}", get(ledger::detail))
+        .route("/api/v1/ledger/{id}/confirm", post(ledger::confirm))
+        .route("/api/v1/ledger/{id}/reject", post(ledger::reject))
+        .route("/api/v1/ledger/{id}/merge", post(ledger::merge))
+        .route("/api/v1/ledger/{id}/split", post(ledger::split))
+        .route("/api/v1/ledger/{id}/rectified", post(ledger::rectified))
+        .route("/api/v1/ledger/{id}/verify", post(ledger::verify))
+        .route("/api/v1/ledger/{id}/escalate", post(ledger::escalate))
+        .route(
+            "/api/v1/ledger/{id}/extension",
+            post(ledger::request_extension),
+        )
+        .route(
+            "/api/v1/ledger/{id}/extension/decision",
+            post(ledger::decide_extension),
+        )
+        .route("/api/v1/reports/{id}", get(ledger::report))
+        .route("/api/v1/reports/{id}/reveal", post(ledger::reveal))
+        .route("/api/v1/stats/monthly", get(numbers::monthly))
+        .route("/api/v1/rewards", get(numbers::rewards))
+        .route("/api/v1/suggestions", get(numbers::suggestions))
+        .route("/api/v1/suggestions/{id}/adopt", post(numbers::adopt))
+        .route("/api/v1/supervision/draws", post(numbers::create_draw))
+        .route("/api/v1/supervision/draws/{id}", get(numbers::get_draw))
         // The tower layer refuses a too-long Content-Length before reading the body; the
         // extractor limit catches bodies that do not announce their length.
         .layer(RequestBodyLimitLayer::new(json_limit))

@@ -11,6 +11,7 @@
 //! is how every status change of a ledger entry (隐患台账条目) is recorded, so that the devices'
 //! change feed sees it.
 
+pub mod officer;
 pub mod sqlite;
 
 use std::collections::HashMap;
@@ -18,7 +19,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hazardsnap_model::{
-    ChangeFeed, EnterpriseRef, LedgerStatus, ReportSubmission, Role, Roster, SubmitResult,
+    ChangeFeed, EnterpriseRef, Jurisdiction, LedgerStatus, ReportSubmission, Role, Roster,
+    SubmitResult,
+};
+
+use officer::{
+    ActionOutcome, AdoptOutcome, DrawRecord, EntryDetail, EntrySummary, LedgerFilter, MonthlyStats,
+    OfficerAction, ReportView, RevealOutcome, RewardLine, SuggestionView,
 };
 use uuid::Uuid;
 
@@ -259,4 +266,118 @@ pub trait Store: Send + Sync + 'static {
 
     /// Row counts, for tests and the bench.
     async fn counts(&self) -> StoreResult<StoreCounts>;
+
+    // --- The officer side. Every read takes the officer's jurisdiction and filters by it in
+    // the backend's own query; what lies outside is reported exactly like what does not exist.
+
+    /// The stored password hash of an active officer.
+    async fn officer_password_hash(&self, username: String) -> StoreResult<Option<String>>;
+
+    /// Replaces an officer's password hash and ends every other session of theirs.
+    async fn set_officer_password(
+        &self,
+        username: String,
+        password_hash: String,
+        keep_session: [u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Ends a session (logout). `false` when it was not live.
+    async fn revoke_session(&self, token_sha256: [u8; 32], now: DateTime<Utc>)
+    -> StoreResult<bool>;
+
+    /// The ledger entries inside `jurisdiction` that match `filter`.
+    async fn list_entries(
+        &self,
+        jurisdiction: Jurisdiction,
+        filter: LedgerFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<EntrySummary>>;
+
+    /// One entry with its reports, photos, plan and history; `None` outside the jurisdiction.
+    async fn entry_detail(
+        &self,
+        jurisdiction: Jurisdiction,
+        entry_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<EntryDetail>>;
+
+    /// One report; `None` outside the jurisdiction.
+    async fn report_detail(
+        &self,
+        jurisdiction: Jurisdiction,
+        report_id: Uuid,
+    ) -> StoreResult<Option<ReportView>>;
+
+    /// Whether a photo belongs to a report or an entry inside the jurisdiction.
+    async fn photo_visible(&self, jurisdiction: Jurisdiction, sha256: String) -> StoreResult<bool>;
+
+    /// Applies an officer's action through the workflow, in one transaction.
+    async fn act(
+        &self,
+        jurisdiction: Jurisdiction,
+        entry_id: Uuid,
+        action: OfficerAction,
+        actor: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ActionOutcome>;
+
+    /// The monthly statistics of the China calendar month starting on `month`.
+    async fn monthly_stats(
+        &self,
+        jurisdiction: Jurisdiction,
+        month: chrono::NaiveDate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MonthlyStats>;
+
+    /// Major hazards closed and suggestions adopted between two China dates (inclusive).
+    async fn rewards(
+        &self,
+        jurisdiction: Jurisdiction,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<RewardLine>>;
+
+    /// The suggestions inside the jurisdiction, newest first.
+    async fn list_suggestions(
+        &self,
+        jurisdiction: Jurisdiction,
+    ) -> StoreResult<Vec<SuggestionView>>;
+
+    /// Adopts a suggestion (采纳).
+    async fn adopt_suggestion(
+        &self,
+        jurisdiction: Jurisdiction,
+        id: Uuid,
+        actor: String,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AdoptOutcome>;
+
+    /// Draws `n` enterprises (of `town`, or of the district) from `seed` and records the draw.
+    async fn create_draw(
+        &self,
+        town: Option<String>,
+        n: u32,
+        seed: u64,
+        actor: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DrawRecord>;
+
+    /// A recorded draw; a town officer sees only the draws of their town.
+    async fn get_draw(
+        &self,
+        jurisdiction: Jurisdiction,
+        id: Uuid,
+    ) -> StoreResult<Option<DrawRecord>>;
+
+    /// Reveals the reporter of a report for a reward, recording who asked, when and why.
+    async fn reveal_reporter(
+        &self,
+        jurisdiction: Jurisdiction,
+        report_id: Uuid,
+        actor: String,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RevealOutcome>;
 }

@@ -2,6 +2,8 @@
 //! temporary data folder, a real HTTP client, generated JPEG photos, report builders.
 #![allow(dead_code)]
 
+pub mod officer;
+
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -72,6 +74,11 @@ impl TestServer {
 
     /// Starts a server after `tune` adjusted the configuration.
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_roster(ROSTER, tune).await
+    }
+
+    /// Starts a server with another roster.
+    pub async fn start_roster(roster: &str, tune: impl FnOnce(&mut Config)) -> TestServer {
         let data = tempfile::tempdir().expect("tempdir");
         let mut config = Config {
             data_dir: data.path().to_path_buf(),
@@ -84,7 +91,7 @@ impl TestServer {
         config.enroll_per_minute = std::num::NonZeroU32::new(100_000).expect("nonzero");
         tune(&mut config);
         let server = Server::bind(config).await.expect("bind");
-        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), ROSTER)
+        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), roster)
             .await
             .expect("roster");
         let base = format!("http://{}", server.local_addr());
@@ -124,10 +131,15 @@ impl TestServer {
 
     /// Enrolls a device with `code`.
     pub async fn enroll(&self, code: &str) -> EnrollResponse {
+        self.enroll_named(code, "测试手机").await
+    }
+
+    /// Enrolls a device with `code` under a device name.
+    pub async fn enroll_named(&self, code: &str, name: &str) -> EnrollResponse {
         let r = self
             .http
             .post(self.url("/api/v1/enroll"))
-            .json(&serde_json::json!({"code": code, "device_name": "测试手机"}))
+            .json(&serde_json::json!({"code": code, "device_name": name}))
             .send()
             .await
             .expect("enroll request");
@@ -280,4 +292,61 @@ pub async fn assert_error(r: reqwest::Response, status: u16, code: &str) -> serd
     let msg = body["message"].as_str().unwrap_or("");
     assert!(msg.contains(" / "), "bilingual message: {msg}");
     body
+}
+
+/// A generated "scene": a smooth background with a few objects, all chosen by `seed`. Scenes of
+/// different seeds are different hazards; re-encodings of one scene are the same photo.
+pub fn scene(seed: u32, w: u32, h: u32) -> image::RgbImage {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    let base = [next() % 200, next() % 200, next() % 200];
+    let objects: Vec<(u32, u32, u32, [u32; 3])> = (0..6)
+        .map(|_| {
+            (
+                next() % w,
+                next() % h,
+                w / 12 + next() % (w / 5),
+                [next() % 256, next() % 256, next() % 256],
+            )
+        })
+        .collect();
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let mut c = [
+            base[0] + x * 55 / w,
+            base[1] + y * 55 / h,
+            base[2] + (x + y) * 40 / (w + h),
+        ];
+        for (i, (ox, oy, r, col)) in objects.iter().enumerate() {
+            let (dx, dy) = (x.abs_diff(*ox), y.abs_diff(*oy));
+            let inside = if i % 2 == 0 {
+                dx * dx + dy * dy < r * r
+            } else {
+                dx < *r && dy < r / 2
+            };
+            if inside {
+                c = *col;
+                // Texture inside objects gives the keypoint detector corners to find.
+                if (x / 6 + y / 6) % 2 == 0 {
+                    c = [c[0] / 2, c[1] / 2, c[2] / 2];
+                }
+            }
+        }
+        image::Rgb([
+            c[0].min(255) as u8,
+            c[1].min(255) as u8,
+            c[2].min(255) as u8,
+        ])
+    })
+}
+
+pub fn encode(img: &image::RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+    img.write_with_encoder(enc).expect("encode");
+    out
 }

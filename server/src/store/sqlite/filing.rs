@@ -1,22 +1,25 @@
 //! Filing (归档): what becomes of an accepted report, and every later status change of a
 //! ledger entry, as seen by the change feed.
 //!
-//! [`file_report`] is the ONE place that decides where a report goes. Today: a hazard (隐患)
-//! opens a new entry in the hazard ledger (隐患台账) of the device's enterprise, a suggestion
-//! (合理化建议) goes to that enterprise's suggestion list. Assignment by site point or geofence
-//! and deduplication against open entries belong here too, inside the same transaction, so
-//! that two phones sending the same hazard at once cannot both open an entry.
+//! [`file_report`] is the ONE place that decides where a report goes: to the enterprise of its
+//! site point, geofence or device (see [`super::dedup`]); a hazard (隐患) then joins an open
+//! entry of that enterprise's hazard ledger (隐患台账) when the deduplication score says it is
+//! the same hazard, or opens a new entry (flagged "possible duplicate of N" in the grey zone);
+//! a suggestion (合理化建议) goes to the enterprise's suggestion list and is never merged. All
+//! of it happens in the transaction that stores the report, so two phones sending the same
+//! hazard at once cannot both open an entry.
 //!
 //! Numbers (`E001-2026-0042`, suggestions `E001-2026-S0007`) come from a per-enterprise,
 //! per-year, per-series counter bumped in the filing transaction: a number is never reused,
 //! even if the entry is later rejected or merged.
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use hazardsnap_model::{Labelled, LedgerStatus, ReportKind};
+use hazardsnap_dedup::{DedupConfig, Verdict};
+use hazardsnap_model::{Labelled, LedgerStatus, ReportKind, Severity};
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{parse_uuid, parse_wire, ts};
+use super::{dedup, parse_uuid, parse_wire, ts};
 use crate::store::{CheckedReport, Device, StatusChange, StoreResult};
 
 /// Where a report was filed.
@@ -79,55 +82,59 @@ fn append_event(
     Ok(())
 }
 
-/// Files a freshly inserted report. The report row exists (with no entry yet).
+/// Files a freshly inserted report. The report row and its photo links exist (with no entry
+/// yet).
 pub(crate) fn file_report(
     tx: &Transaction<'_>,
     device: &Device,
     report: &CheckedReport,
     now: DateTime<Utc>,
+    cfg: &DedupConfig,
 ) -> StoreResult<Filed> {
     let s = &report.submission;
     let report_id = s.id.to_string();
-    // Assignment: the device's enterprise for now (site point and geofence come first once
-    // deduplication lands).
-    let enterprise = device.enterprise.as_str();
+    let enterprise = dedup::assign_enterprise(tx, s, device)?;
+    tx.execute(
+        "UPDATE reports SET enterprise = ?2 WHERE id = ?1",
+        params![report_id, enterprise],
+    )?;
+    let enterprise = enterprise.as_str();
     let year = ledger_year(now);
-    let id = Uuid::now_v7();
-    let status = LedgerStatus::PendingReview;
-    let number = match s.kind {
+    let filed = match s.kind {
         ReportKind::Hazard => {
-            let seq = next_seq(tx, enterprise, year, "H")?;
-            let number = format!("{enterprise}-{year}-{seq:04}");
-            tx.execute(
-                "INSERT INTO ledger_entries (id, number, enterprise, year, seq, status, severity,
-                                             category, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-                params![
-                    id.to_string(),
-                    number,
-                    enterprise,
-                    year,
-                    seq,
-                    status.wire_name(),
-                    s.severity.wire_name(),
-                    s.category.wire_name(),
-                    ts(now)
-                ],
-            )?;
-            tx.execute(
-                "INSERT INTO entry_history (entry_id, action, actor, from_status, to_status, detail, at)
-                 VALUES (?1, 'reported', NULL, NULL, ?2, ?3, ?4)",
-                params![id.to_string(), status.wire_name(), report_id, ts(now)],
-            )?;
-            tx.execute(
-                "UPDATE reports SET entry_id = ?2, enterprise = ?3 WHERE id = ?1",
-                params![report_id, id.to_string(), enterprise],
-            )?;
-            number
+            let facts = dedup::incoming(tx, &report_id)?;
+            let candidates = dedup::candidates(tx, &facts, cfg)?;
+            let decision = hazardsnap_dedup::decide(&facts, &candidates, cfg);
+            let detail =
+                serde_json::json!({ "report_id": report_id, "decision": decision }).to_string();
+            let filed = match &decision.verdict {
+                Verdict::AutoMerge { entry, number } => {
+                    join_entry(tx, &report_id, entry, number, s.severity, &detail, now)?
+                }
+                Verdict::PossibleDuplicate { entry, .. } => {
+                    let filed = open_entry(tx, report, enterprise, year, now)?;
+                    tx.execute(
+                        "UPDATE ledger_entries SET possible_duplicate_of = ?2, dedup_decision = ?3
+                         WHERE id = ?1",
+                        params![filed.id.to_string(), entry.to_string(), detail],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO entry_history (entry_id, action, actor, from_status, to_status, detail, at)
+                         VALUES (?1, 'possible_duplicate', NULL, ?2, ?2, ?3, ?4)",
+                        params![filed.id.to_string(), filed.status.wire_name(), detail, ts(now)],
+                    )?;
+                    filed
+                }
+                Verdict::New => open_entry(tx, report, enterprise, year, now)?,
+            };
+            dedup::index_report(tx, &facts)?;
+            filed
         }
         ReportKind::Suggestion => {
             let seq = next_seq(tx, enterprise, year, "S")?;
             let number = format!("{enterprise}-{year}-S{seq:04}");
+            let id = Uuid::now_v7();
+            let status = LedgerStatus::PendingReview;
             tx.execute(
                 "INSERT INTO suggestions (id, number, enterprise, year, seq, status, created_at,
                                           updated_at)
@@ -143,24 +150,111 @@ pub(crate) fn file_report(
                 ],
             )?;
             tx.execute(
-                "UPDATE reports SET suggestion_id = ?2, enterprise = ?3 WHERE id = ?1",
-                params![report_id, id.to_string(), enterprise],
+                "UPDATE reports SET suggestion_id = ?2 WHERE id = ?1",
+                params![report_id, id.to_string()],
             )?;
-            number
+            Filed { id, number, status }
         }
     };
     append_event(
         tx,
         &report_id,
         &device.id.to_string(),
-        status,
-        &id,
-        &number,
+        filed.status,
+        &filed.id,
+        &filed.number,
         None,
         None,
         now,
     )?;
+    Ok(filed)
+}
+
+/// Opens a new hazard ledger entry for the report.
+fn open_entry(
+    tx: &Transaction<'_>,
+    report: &CheckedReport,
+    enterprise: &str,
+    year: i32,
+    now: DateTime<Utc>,
+) -> StoreResult<Filed> {
+    let s = &report.submission;
+    let report_id = s.id.to_string();
+    let id = Uuid::now_v7();
+    let status = LedgerStatus::PendingReview;
+    let seq = next_seq(tx, enterprise, year, "H")?;
+    let number = format!("{enterprise}-{year}-{seq:04}");
+    tx.execute(
+        "INSERT INTO ledger_entries (id, number, enterprise, year, seq, status, severity,
+                                     category, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        params![
+            id.to_string(),
+            number,
+            enterprise,
+            year,
+            seq,
+            status.wire_name(),
+            s.severity.wire_name(),
+            s.category.wire_name(),
+            ts(now)
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO entry_history (entry_id, action, actor, from_status, to_status, detail, at)
+         VALUES (?1, 'reported', NULL, NULL, ?2, ?3, ?4)",
+        params![id.to_string(), status.wire_name(), report_id, ts(now)],
+    )?;
+    tx.execute(
+        "UPDATE reports SET entry_id = ?2 WHERE id = ?1",
+        params![report_id, id.to_string()],
+    )?;
     Ok(Filed { id, number, status })
+}
+
+/// Files the report into an existing open entry (自动合并): the report still counts (its
+/// worker took part, and may be the first finder), the ledger keeps one entry. A major report
+/// raises a general entry to major: the officer must not miss that a worker judged it major.
+fn join_entry(
+    tx: &Transaction<'_>,
+    report_id: &str,
+    entry: &Uuid,
+    number: &str,
+    severity: Severity,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Filed> {
+    let entry_id = entry.to_string();
+    let (status, entry_severity): (String, String) = tx.query_row(
+        "SELECT status, severity FROM ledger_entries WHERE id = ?1",
+        [&entry_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    tx.execute(
+        "UPDATE reports SET entry_id = ?2 WHERE id = ?1",
+        params![report_id, entry_id],
+    )?;
+    tx.execute(
+        "INSERT INTO entry_history (entry_id, action, actor, from_status, to_status, detail, at)
+         VALUES (?1, 'auto_merged', NULL, ?2, ?2, ?3, ?4)",
+        params![entry_id, status, detail, ts(now)],
+    )?;
+    if severity == Severity::Major && entry_severity != Severity::Major.wire_name() {
+        tx.execute(
+            "UPDATE ledger_entries SET severity = 'major', updated_at = ?2 WHERE id = ?1",
+            params![entry_id, ts(now)],
+        )?;
+        tx.execute(
+            "INSERT INTO entry_history (entry_id, action, actor, from_status, to_status, detail, at)
+             VALUES (?1, 'severity_raised', NULL, ?2, ?2, ?3, ?4)",
+            params![entry_id, status, report_id, ts(now)],
+        )?;
+    }
+    Ok(Filed {
+        id: *entry,
+        number: number.to_owned(),
+        status: parse_wire(&status)?,
+    })
 }
 
 /// Where an already stored report is filed now.

@@ -42,6 +42,7 @@ pub(super) fn submit_one(
     device: &Device,
     report: &CheckedReport,
     now: DateTime<Utc>,
+    dedup: &hazardsnap_dedup::DedupConfig,
 ) -> StoreResult<SubmitResult> {
     let s = &report.submission;
     let id = s.id.to_string();
@@ -140,6 +141,6 @@ pub(super) fn submit_one(
             params![id, position as i64, p.sha256],
         )?;
     }
-    let f = filing::file_report(tx, device, report, now)?;
+    let f = filing::file_report(tx, device, report, now, dedup)?;
     Ok(filed(report, SubmitOutcome::Accepted, f))
 }

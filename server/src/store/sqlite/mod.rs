@@ -6,9 +6,12 @@
 //! connection only turns that into "database is locked" errors. Every write is one short
 //! immediate transaction, so readers (WAL) never wait for it.
 
+mod dedup;
 mod feed;
 mod filing;
 mod ingest;
+mod numbers;
+mod officer;
 mod roster;
 pub mod schema;
 
@@ -18,10 +21,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use hazardsnap_model::{ChangeFeed, EnterpriseRef, Labelled, Role, Roster, SubmitResult};
+use hazardsnap_model::{
+    ChangeFeed, EnterpriseRef, Jurisdiction, Labelled, Role, Roster, SubmitResult,
+};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
 
+use super::officer::{
+    ActionOutcome, AdoptOutcome, DrawRecord, EntryDetail, EntrySummary, LedgerFilter, MonthlyStats,
+    OfficerAction, ReportView, RevealOutcome, RewardLine, SuggestionView,
+};
 use super::{
     CheckedReport, Device, Enrolled, ImportSummary, Officer, PasswordHash, PhotoRecord, Principal,
     StatusChange, Store, StoreCounts, StoreError, StoreResult,
@@ -44,6 +53,7 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
+    dedup: hazardsnap_dedup::DedupConfig,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
 }
@@ -79,6 +89,14 @@ pub(crate) fn parse_uuid(s: &str) -> StoreResult<Uuid> {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and migrates it to the current schema.
     pub fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        SqliteStore::open_with(path, hazardsnap_dedup::DedupConfig::default())
+    }
+
+    /// Opens the database with these deduplication settings.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        dedup: hazardsnap_dedup::DedupConfig,
+    ) -> StoreResult<SqliteStore> {
         let path = path.as_ref().to_path_buf();
         let mut writer = Connection::open(&path)?;
         schema::configure(&writer)?;
@@ -86,6 +104,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
+                dedup,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
             }),
@@ -337,10 +356,11 @@ impl Store for SqliteStore {
         reports: Vec<CheckedReport>,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<SubmitResult>> {
+        let inner = Arc::clone(&self.inner);
         self.write(move |tx| {
             reports
                 .iter()
-                .map(|r| ingest::submit_one(tx, &device, r, now))
+                .map(|r| ingest::submit_one(tx, &device, r, now, &inner.dedup))
                 .collect()
         })
         .await
@@ -373,5 +393,174 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn officer_password_hash(&self, username: String) -> StoreResult<Option<String>> {
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT password_hash FROM users WHERE username = ?1 AND active = 1",
+                [username],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn set_officer_password(
+        &self,
+        username: String,
+        password_hash: String,
+        keep_session: [u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE username = ?1 AND active = 1",
+                params![username, password_hash],
+            )?;
+            // Whoever knew the old password may hold a session: end all but the current one.
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?3
+                 WHERE username = ?1 AND token_sha256 != ?2 AND revoked_at IS NULL",
+                params![username, &keep_session[..], ts(now)],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn revoke_session(
+        &self,
+        token_sha256: [u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+                params![&token_sha256[..], ts(now)],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn list_entries(
+        &self,
+        jurisdiction: Jurisdiction,
+        filter: LedgerFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<EntrySummary>> {
+        self.read(move |c| officer::list(c, &jurisdiction, &filter, now))
+            .await
+    }
+
+    async fn entry_detail(
+        &self,
+        jurisdiction: Jurisdiction,
+        entry_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<EntryDetail>> {
+        self.read(move |c| officer::detail(c, &jurisdiction, entry_id, now))
+            .await
+    }
+
+    async fn report_detail(
+        &self,
+        jurisdiction: Jurisdiction,
+        report_id: Uuid,
+    ) -> StoreResult<Option<ReportView>> {
+        self.read(move |c| officer::report(c, &jurisdiction, report_id))
+            .await
+    }
+
+    async fn photo_visible(&self, jurisdiction: Jurisdiction, sha256: String) -> StoreResult<bool> {
+        self.read(move |c| officer::photo_visible(c, &jurisdiction, &sha256))
+            .await
+    }
+
+    async fn act(
+        &self,
+        jurisdiction: Jurisdiction,
+        entry_id: Uuid,
+        action: OfficerAction,
+        actor: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ActionOutcome> {
+        self.write(move |tx| officer::act(tx, &jurisdiction, entry_id, &action, &actor, now))
+            .await
+    }
+
+    async fn reveal_reporter(
+        &self,
+        jurisdiction: Jurisdiction,
+        report_id: Uuid,
+        actor: String,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RevealOutcome> {
+        self.write(move |tx| officer::reveal(tx, &jurisdiction, report_id, &actor, &reason, now))
+            .await
+    }
+
+    async fn monthly_stats(
+        &self,
+        jurisdiction: Jurisdiction,
+        month: chrono::NaiveDate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MonthlyStats> {
+        self.read(move |c| numbers::monthly(c, &jurisdiction, month, now))
+            .await
+    }
+
+    async fn rewards(
+        &self,
+        jurisdiction: Jurisdiction,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<RewardLine>> {
+        self.read(move |c| numbers::rewards(c, &jurisdiction, from, to))
+            .await
+    }
+
+    async fn list_suggestions(
+        &self,
+        jurisdiction: Jurisdiction,
+    ) -> StoreResult<Vec<SuggestionView>> {
+        self.read(move |c| numbers::suggestions(c, &jurisdiction))
+            .await
+    }
+
+    async fn adopt_suggestion(
+        &self,
+        jurisdiction: Jurisdiction,
+        id: Uuid,
+        actor: String,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AdoptOutcome> {
+        self.write(move |tx| numbers::adopt(tx, &jurisdiction, id, &actor, note.as_deref(), now))
+            .await
+    }
+
+    async fn create_draw(
+        &self,
+        town: Option<String>,
+        n: u32,
+        seed: u64,
+        actor: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DrawRecord> {
+        self.write(move |tx| numbers::create_draw(tx, town.as_deref(), n, seed, &actor, now))
+            .await
+    }
+
+    async fn get_draw(
+        &self,
+        jurisdiction: Jurisdiction,
+        id: Uuid,
+    ) -> StoreResult<Option<DrawRecord>> {
+        self.read(move |c| numbers::get_draw(c, &jurisdiction, id))
+            .await
     }
 }

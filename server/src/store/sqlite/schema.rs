@@ -211,6 +211,60 @@ BEGIN SELECT RAISE(ABORT, 'report_events is append-only'); END;
 CREATE TRIGGER report_events_append_only_d BEFORE DELETE ON report_events
 BEGIN SELECT RAISE(ABORT, 'report_events is append-only'); END;
 "#,
+    // 2: the officer side: the workflow's marks and plan on an entry, after-photos, the audit
+    // of anonymous-reporter reveals, adopted suggestions, supervision draws.
+    r#"
+ALTER TABLE ledger_entries ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger_entries ADD COLUMN extension_pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger_entries ADD COLUMN requested_deadline TEXT;
+ALTER TABLE ledger_entries ADD COLUMN plan TEXT;
+ALTER TABLE ledger_entries ADD COLUMN deadline TEXT;
+ALTER TABLE ledger_entries ADD COLUMN rectified_note TEXT;
+CREATE INDEX ledger_entries_deadline ON ledger_entries(deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX ledger_entries_escalated ON ledger_entries(escalated) WHERE escalated = 1;
+
+CREATE TABLE entry_photos (
+    entry_id TEXT NOT NULL REFERENCES ledger_entries(id),
+    sha256 TEXT NOT NULL REFERENCES photos(sha256),
+    added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (entry_id, sha256)
+) STRICT;
+CREATE INDEX entry_photos_sha256 ON entry_photos(sha256);
+
+CREATE TABLE reveal_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER reveal_audit_append_only_u BEFORE UPDATE ON reveal_audit
+BEGIN SELECT RAISE(ABORT, 'reveal_audit is append-only'); END;
+CREATE TRIGGER reveal_audit_append_only_d BEFORE DELETE ON reveal_audit
+BEGIN SELECT RAISE(ABORT, 'reveal_audit is append-only'); END;
+
+ALTER TABLE suggestions ADD COLUMN adopted_by TEXT;
+ALTER TABLE suggestions ADD COLUMN adopted_at TEXT;
+ALTER TABLE suggestions ADD COLUMN adopted_note TEXT;
+
+CREATE TABLE supervision_draws (
+    id TEXT PRIMARY KEY,
+    seed TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    town TEXT,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    candidates TEXT NOT NULL,
+    result TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER supervision_draws_append_only_u BEFORE UPDATE ON supervision_draws
+BEGIN SELECT RAISE(ABORT, 'supervision_draws is append-only'); END;
+CREATE TRIGGER supervision_draws_append_only_d BEFORE DELETE ON supervision_draws
+BEGIN SELECT RAISE(ABORT, 'supervision_draws is append-only'); END;
+"#,
+    // 3: deduplication keys (phash bands, location cells) and the possible-duplicate flag.
+    super::dedup::MIGRATION,
 ];
 
 /// The newest schema version this build knows.

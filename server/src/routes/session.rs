@@ -1,0 +1,224 @@
+//! Officer sessions (工作人员登录): `POST /api/v1/session` (log in), `DELETE /api/v1/session`
+//! (log out), `POST /api/v1/session/password` (change one's password).
+//!
+//! A session token is random (like a device token) and stored only as its SHA-256; it is
+//! answered in the body for API clients and set as an HttpOnly, SameSite=Strict cookie for the
+//! web pages, so page scripts never hold it and other sites cannot ride on it. Passwords are
+//! checked with Argon2id on a blocking thread; an unknown username costs the same hash as a
+//! wrong password so timing does not tell which usernames exist.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::Utc;
+use hazardsnap_model::Labelled;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{OfficerAuth, SESSION_COOKIE, SESSION_TOKEN_PREFIX, new_token, token_sha256};
+use crate::error::AppError;
+use crate::extract::ApiJson;
+use crate::org::{hash_password, verify_password};
+use crate::state::AppState;
+
+/// Shortest new password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password accepted, in characters (Argon2 would hash anything; bound the work).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// `POST /api/v1/session` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// 用户名 / username.
+    pub username: String,
+    /// 密码 / password.
+    pub password: String,
+}
+
+/// `POST /api/v1/session/password` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// 原密码 / current password.
+    pub old_password: String,
+    /// 新密码（至少 8 字符）/ new password (at least 8 characters).
+    pub new_password: String,
+}
+
+/// A hash of a password nobody has, so that unknown usernames cost a real verification.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password that is never valid").unwrap_or_default())
+}
+
+async fn password_matches(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<bool, AppError> {
+    let stored = state
+        .store
+        .officer_password_hash(username.to_owned())
+        .await?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let known = stored.is_some();
+        let hash = stored.unwrap_or_else(|| decoy_hash().to_owned());
+        verify_password(&password, &hash) && known
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+fn cookie(value: &str, max_age_secs: u64) -> Result<HeaderValue, AppError> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}"
+    ))
+    .map_err(AppError::internal)
+}
+
+/// Logs an officer in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "officer",
+    request_body(content = LoginRequest, example = json!({"username": "zhang.san", "password": "…"})),
+    responses(
+        (status = 200, description = "`{token, username, role, scope, expires_at}`，并设置会话 Cookie / and sets the session cookie", body = Object,
+            example = json!({"token": "hss_…", "username": "zhang.san", "role": "enterprise", "scope": "E001", "expires_at": "2026-03-14T21:30:00Z"})),
+        (status = 401, description = "用户名或密码错误 / wrong username or password (`invalid_credentials`)", body = Object),
+        (status = 429, description = "失败次数过多 / too many failed logins (`too_many_attempts`, `Retry-After`)", body = Object),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, AppError> {
+    let ip = client.map(|Extension(ConnectInfo(a))| a.ip());
+    let username = req.username.trim().to_owned();
+    if username.is_empty() || req.password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::InvalidCredentials);
+    }
+    state
+        .login_throttle
+        .check(&username, ip, Instant::now())
+        .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
+    if !password_matches(&state, &username, &req.password).await? {
+        state.login_throttle.failed(&username, ip, Instant::now());
+        tracing::info!(user = %username, "failed officer login");
+        return Err(AppError::InvalidCredentials);
+    }
+    state.login_throttle.succeeded(&username);
+    let token = new_token(SESSION_TOKEN_PREFIX);
+    let now = Utc::now();
+    let ttl = state.config.session_ttl;
+    let expires_at = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;
+    if !state
+        .store
+        .create_session(username.clone(), token_sha256(&token), now, expires_at)
+        .await?
+    {
+        // Deactivated between the check and now.
+        return Err(AppError::InvalidCredentials);
+    }
+    let who = state
+        .store
+        .authenticate(token_sha256(&token), now)
+        .await?
+        .ok_or(AppError::InvalidCredentials)?;
+    let (role, scope) = match who {
+        crate::store::Principal::Officer(o) => (o.role.wire_name(), o.scope),
+        crate::store::Principal::Device(_) => return Err(AppError::InvalidCredentials),
+    };
+    let mut response = Json(json!({
+        "token": token,
+        "username": username,
+        "role": role,
+        "scope": scope,
+        "expires_at": expires_at,
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(&token, ttl.as_secs())?);
+    Ok(response)
+}
+
+/// Logs out: ends this session and clears the cookie.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "officer",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "已退出 / logged out"),
+        (status = 401, description = "未登录 / not logged in", body = Object),
+    )
+)]
+pub async fn logout(State(state): State<AppState>, who: OfficerAuth) -> Result<Response, AppError> {
+    state.store.revoke_session(who.session, Utc::now()).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie("", 0)?);
+    Ok(response)
+}
+
+/// Changes the officer's own password; every other session of theirs ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/password",
+    tag = "officer",
+    security(("bearer" = [])),
+    request_body(content = PasswordChange),
+    responses(
+        (status = 204, description = "已修改 / changed"),
+        (status = 400, description = "新密码太短或太长 / new password too short or too long (`weak_password`)", body = Object),
+        (status = 401, description = "原密码错误或未登录 / wrong current password or not logged in", body = Object),
+        (status = 429, description = "失败次数过多 / too many failed attempts", body = Object),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    who: OfficerAuth,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<Response, AppError> {
+    let ip = client.map(|Extension(ConnectInfo(a))| a.ip());
+    let username = who.officer.username.clone();
+    let n = req.new_password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
+        return Err(AppError::bad_request(
+            "weak_password",
+            format!(
+                "新密码须为 {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} 个字符 / the new password must have {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} characters"
+            ),
+        ));
+    }
+    // A stolen session must not be a free oracle for the old password either.
+    state
+        .login_throttle
+        .check(&username, ip, Instant::now())
+        .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
+    if !password_matches(&state, &username, &req.old_password).await? {
+        state.login_throttle.failed(&username, ip, Instant::now());
+        return Err(AppError::InvalidCredentials);
+    }
+    let new = req.new_password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    state
+        .store
+        .set_officer_password(username, hash, who.session, Utc::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,188 @@
+//! The sync client against the real server: the server's library started in-process on
+//! 127.0.0.1 port 0 with the demo roster, driven by the real core over real HTTP.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use hazardsnap_core::{
+    CaptureRequest, HazardCore, HazardError, ListQuery, LocalState, PhotoSource, ReportContent,
+    SyncOptions,
+};
+use hazardsnap_model::{Category, LedgerStatus, ReportKind};
+use hazardsnap_server::org::{DEMO_ROSTER, import_roster_text};
+use hazardsnap_server::{Config, Server};
+use image::{ImageFormat, Rgb, RgbImage};
+
+fn jpeg(seed: u32) -> Vec<u8> {
+    let img = RgbImage::from_fn(800, 600, |x, y| {
+        let n = ((x / 19) ^ (y / 11)).wrapping_mul(seed.wrapping_mul(2_654_435_761) | 1) >> 7;
+        Rgb([(x as u8) ^ (n as u8), (y as u8), (n >> 8) as u8])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+        .unwrap();
+    out
+}
+
+async fn server(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let config = Config {
+        data_dir: dir.to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::new()
+    };
+    let server = Server::bind(config).await.expect("bind server");
+    import_roster_text(server.state().store.as_ref(), DEMO_ROSTER)
+        .await
+        .expect("import roster");
+    let url = format!("http://{}", server.local_addr());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    (url, tx)
+}
+
+const NOW: SyncOptions = SyncOptions {
+    metered_network: false,
+    ignore_backoff: true,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enroll_send_and_follow_status() {
+    let srv_dir = tempfile::tempdir().unwrap();
+    let phone_dir = tempfile::tempdir().unwrap();
+    let (url, _stop) = server(srv_dir.path()).await;
+    let core: Arc<HazardCore> = HazardCore::open(phone_dir.path().to_string_lossy().into_owned())
+        .await
+        .unwrap();
+
+    // Offline capture before enrollment; sync refuses with a typed error.
+    let mut ids = Vec::new();
+    for seed in 1..=3 {
+        let mut content = ReportContent::hazard(Category::EquipmentGuarding);
+        content.note = format!("阀门泄漏 {seed}");
+        ids.push(
+            core.capture(
+                CaptureRequest {
+                    photos: vec![PhotoSource::Bytes { bytes: jpeg(seed) }],
+                    content,
+                    captured_at: None,
+                    draft: false,
+                },
+                None,
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    let mut suggestion = ReportContent::hazard(Category::Other);
+    suggestion.kind = ReportKind::Suggestion;
+    suggestion.note = "建议在通道口加装反光镜".into();
+    ids.push(
+        core.capture(
+            CaptureRequest {
+                photos: vec![],
+                content: suggestion,
+                captured_at: None,
+                draft: false,
+            },
+            None,
+        )
+        .await
+        .unwrap(),
+    );
+    let err = core.sync(NOW, None, None).await.unwrap_err();
+    assert!(matches!(err, HazardError::NotEnrolled { .. }), "{err:?}");
+
+    let bad = core
+        .enroll(url.clone(), "NO-SUCH-CODE".into(), "测试手机".into())
+        .await;
+    assert!(bad.is_err(), "{bad:?}");
+    let e = core
+        .enroll(url.clone(), "E001-JOIN-DEMO".into(), "测试手机".into())
+        .await
+        .unwrap();
+    assert_eq!(e.enterprise_code, "E001");
+    assert_eq!(core.enrollment().await.unwrap(), Some(e));
+
+    // The "only on unmetered networks" setting holds everything back on mobile data.
+    core.set_unmetered_only(true).await.unwrap();
+    let held = core
+        .sync(
+            SyncOptions {
+                metered_network: true,
+                ignore_backoff: true,
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(held.skipped_metered);
+    assert_eq!(held.pending, 4);
+
+    let out = core.sync(NOW, None, None).await.unwrap();
+    assert_eq!(
+        (out.uploaded, out.failed, out.pending),
+        (4, 0, 0),
+        "{out:?}"
+    );
+    assert_eq!(out.photos_uploaded, 3);
+    for id in &ids {
+        let d = core.get_report(id.clone()).await.unwrap();
+        assert_eq!(d.local_state, LocalState::Synced, "{id}");
+        assert!(d.server.status.is_some(), "{d:?}");
+    }
+    let first = core.get_report(ids[0].clone()).await.unwrap();
+    assert_eq!(first.server.status, Some(LedgerStatus::PendingReview));
+    assert!(first.server.entry_number.is_some());
+
+    // A second run sends nothing again and uploads no photo again.
+    let again = core.sync(NOW, None, None).await.unwrap();
+    assert_eq!(
+        (again.uploaded, again.photos_uploaded, again.pending),
+        (0, 0, 0)
+    );
+    let page = core
+        .list_reports(ListQuery {
+            states: vec![LocalState::Synced],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_a_network_error_and_keeps_the_outbox() {
+    let srv_dir = tempfile::tempdir().unwrap();
+    let phone_dir = tempfile::tempdir().unwrap();
+    let (url, stop) = server(srv_dir.path()).await;
+    let core = HazardCore::open(phone_dir.path().to_string_lossy().into_owned())
+        .await
+        .unwrap();
+    core.enroll(url, "E001-JOIN-DEMO".into(), "测试手机".into())
+        .await
+        .unwrap();
+    let id = core
+        .capture(
+            CaptureRequest {
+                photos: vec![PhotoSource::Bytes { bytes: jpeg(9) }],
+                content: ReportContent::hazard(Category::Ppe),
+                captured_at: None,
+                draft: false,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let _ = stop.send(());
+    // Give the listener a moment to close; the client's own retries cover the rest.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let err = core.sync(NOW, None, None).await.unwrap_err();
+    assert!(matches!(err, HazardError::Network { .. }), "{err:?}");
+    let d = core.get_report(id).await.unwrap();
+    assert_eq!(d.local_state, LocalState::Queued);
+    assert_eq!(d.retry_count, 1);
+    assert!(d.last_error.is_some());
+}

@@ -17,6 +17,7 @@ use chrono::Duration;
 use hazardsnap_dedup::{Candidate, DedupConfig, ReportFacts, keys};
 use hazardsnap_model::{Location, ReportSubmission};
 use hazardsnap_photo::{Fingerprint, SceneSignature};
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 
 use super::{parse_uuid, ts};
@@ -111,8 +112,9 @@ pub(crate) fn assign_enterprise(
     Ok(device.enterprise.clone())
 }
 
-/// Reads what scoring needs of one stored report.
-fn facts(tx: &Transaction<'_>, report_id: &str) -> StoreResult<ReportFacts> {
+/// Reads what scoring needs of one stored report (also of the one being filed: its row and
+/// photos are stored before it is filed).
+pub(crate) fn facts(tx: &Transaction<'_>, report_id: &str) -> StoreResult<ReportFacts> {
     let (enterprise, submission): (String, String) = tx.query_row(
         "SELECT enterprise, submission FROM reports WHERE id = ?1",
         [report_id],
@@ -158,6 +160,20 @@ fn facts(tx: &Transaction<'_>, report_id: &str) -> StoreResult<ReportFacts> {
     })
 }
 
+/// A candidate row: report id, entry id, entry number.
+type Hit = (String, String, String);
+
+/// Runs one candidate query (its SQL selects report id, entry id, entry number).
+fn hits(tx: &Transaction<'_>, sql: &str, args: Vec<Value>) -> StoreResult<Vec<Hit>> {
+    let mut stmt = tx.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// The reports of open entries of `incoming.enterprise` that share a key with it, oldest entry
 /// first, as scoring candidates.
 pub(crate) fn candidates(
@@ -170,8 +186,8 @@ pub(crate) fn candidates(
         ts(incoming.captured_at - window),
         ts(incoming.captured_at + window),
     );
-    let mut ids: Vec<(String, String, String)> = Vec::new();
-    let mut push = |rows: Vec<(String, String, String)>| {
+    let mut ids: Vec<Hit> = Vec::new();
+    let mut push = |rows: Vec<Hit>| {
         for r in rows {
             if !ids.iter().any(|(id, _, _)| *id == r.0) {
                 ids.push(r);
@@ -196,33 +212,29 @@ pub(crate) fn candidates(
              WHERE k.enterprise = ? AND k.key IN ({marks}) AND r.id <> ? AND {open}
              ORDER BY r.received_at DESC LIMIT {MAX_CANDIDATES}"
         );
-        let mut args: Vec<rusqlite::types::Value> = vec![incoming.enterprise.clone().into()];
+        let mut args: Vec<Value> = vec![incoming.enterprise.clone().into()];
         args.extend(bands.iter().map(|k| (*k).into()));
         args.push(me.clone().into());
-        let mut stmt = tx.prepare(&sql)?;
-        let rows = stmt
-            .query_map(params_from_iter(args), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        push(rows);
+        push(hits(tx, &sql, args)?);
     }
     // A re-shoot of the same place: the same site point, or a nearby location cell, in the
     // time window.
     if let Some(site) = &incoming.site_code {
-        let mut stmt = tx.prepare_cached(&format!(
+        let sql = format!(
             "SELECT r.id, e.id, e.number FROM reports r
              JOIN ledger_entries e ON e.id = r.entry_id
              WHERE r.enterprise = ?1 AND r.kind = 'hazard' AND r.site_code = ?2
                AND r.captured_at BETWEEN ?3 AND ?4 AND r.id <> ?5 AND {open}
              ORDER BY r.captured_at DESC LIMIT {MAX_PLACE_CANDIDATES}"
-        ))?;
-        let rows = stmt
-            .query_map(params![incoming.enterprise, site, lo, hi, me], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        push(rows);
+        );
+        let args: Vec<Value> = vec![
+            incoming.enterprise.clone().into(),
+            site.clone().into(),
+            lo.clone().into(),
+            hi.clone().into(),
+            me.clone().into(),
+        ];
+        push(hits(tx, &sql, args)?);
     }
     if let Some(loc) = &incoming.location {
         let cells = keys::location_cells(loc);
@@ -235,16 +247,10 @@ pub(crate) fn candidates(
                    AND r.captured_at BETWEEN ? AND ? AND r.id <> ? AND {open}
                  ORDER BY r.captured_at DESC LIMIT {MAX_PLACE_CANDIDATES}"
             );
-            let mut args: Vec<rusqlite::types::Value> = vec![incoming.enterprise.clone().into()];
+            let mut args: Vec<Value> = vec![incoming.enterprise.clone().into()];
             args.extend(cells.iter().map(|c| (*c).into()));
             args.extend([lo.into(), hi.into(), me.into()]);
-            let mut stmt = tx.prepare(&sql)?;
-            let rows = stmt
-                .query_map(params_from_iter(args), |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            push(rows);
+            push(hits(tx, &sql, args)?);
         }
     }
     ids.truncate(MAX_CANDIDATES);
@@ -260,11 +266,6 @@ pub(crate) fn candidates(
             })
         })
         .collect()
-}
-
-/// The facts of the report being filed (its row and photos are already stored).
-pub(crate) fn incoming(tx: &Transaction<'_>, report_id: &str) -> StoreResult<ReportFacts> {
-    facts(tx, report_id)
 }
 
 /// Stores the lookup keys of a filed report so later arrivals find it.

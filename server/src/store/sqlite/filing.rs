@@ -102,7 +102,7 @@ pub(crate) fn file_report(
     let year = ledger_year(now);
     let filed = match s.kind {
         ReportKind::Hazard => {
-            let facts = dedup::incoming(tx, &report_id)?;
+            let facts = dedup::facts(tx, &report_id)?;
             let candidates = dedup::candidates(tx, &facts, cfg)?;
             let decision = hazardsnap_dedup::decide(&facts, &candidates, cfg);
             let detail =

@@ -40,18 +40,7 @@ pub(super) fn page(
     let rows: Vec<Row> = stmt
         .query_map(
             params![device_id.to_string(), since, (limit + 1) as i64],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            },
+            |r| r.try_into(),
         )?
         .collect::<Result<_, _>>()?;
     let more = rows.len() > limit;

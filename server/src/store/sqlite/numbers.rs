@@ -88,19 +88,7 @@ pub(super) fn monthly(
     }
     type Row = (String, String, String, String, u32, u32, u32, u32, u32);
     let rows: Vec<Row> = stmt
-        .query_map(p.as_slice(), |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ))
-        })?
+        .query_map(p.as_slice(), |r| r.try_into())?
         .collect::<Result<_, _>>()?;
     // The bureau receives escalated hazards, not the enterprises' suggestions or workers.
     let bureau = matches!(j, Jurisdiction::Bureau);
@@ -224,9 +212,7 @@ pub(super) fn rewards(
     }
     let mut stmt = c.prepare(&sql)?;
     let entries: Vec<(String, String, String, String)> = stmt
-        .query_map(p.as_slice(), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
+        .query_map(p.as_slice(), |r| r.try_into())?
         .collect::<Result<_, _>>()?;
     for (id, number, enterprise, at) in entries {
         let first: Option<(String, String, String, bool)> = c
@@ -235,7 +221,7 @@ pub(super) fn rewards(
                  JOIN devices d ON d.id = r.device_id WHERE r.entry_id = ?1
                  ORDER BY r.captured_at, r.received_at, r.id LIMIT 1",
                 [&id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| r.try_into(),
             )
             .optional()?;
         let (credited, who) = match first {
@@ -268,18 +254,7 @@ pub(super) fn rewards(
     let mut stmt = c.prepare(&sql)?;
     type S = (String, String, String, String, String, String, String, bool);
     let rows: Vec<S> = stmt
-        .query_map(p.as_slice(), |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
+        .query_map(p.as_slice(), |r| r.try_into())?
         .collect::<Result<_, _>>()?;
     for (id, number, enterprise, at, rid, dev, name, anon) in rows {
         out.push(RewardLine {
@@ -464,17 +439,7 @@ pub(super) fn get_draw(
             "SELECT seed, n, town, actor, at, candidates, result FROM supervision_draws
              WHERE id = ?1 AND (?2 IS NULL OR town = ?2)",
             params![id.to_string(), town],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            },
+            |r| r.try_into(),
         )
         .optional()?;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());

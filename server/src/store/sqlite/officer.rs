@@ -111,7 +111,7 @@ fn summary(c: &Connection, row: SummaryRow, today: NaiveDate) -> StoreResult<Ent
          WHERE r.entry_id = ?1 ORDER BY r.captured_at, r.received_at, r.id",
     )?;
     let reports: Vec<(String, String, String, bool)> = stmt
-        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map([&id], |r| r.try_into())?
         .collect::<Result<_, _>>()?;
     let mut devices: Vec<&str> = reports.iter().map(|r| r.1.as_str()).collect();
     devices.sort_unstable();
@@ -361,16 +361,7 @@ pub(super) fn detail(
         Option<String>,
     );
     let raw: Vec<H> = stmt
-        .query_map([&id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?
+        .query_map([&id], |r| r.try_into())?
         .collect::<Result<_, _>>()?;
     let history = raw
         .into_iter()
@@ -533,17 +524,7 @@ fn current(tx: &Transaction<'_>, j: &Jurisdiction, id: &Uuid) -> StoreResult<Opt
     }
     type Row = (String, String, bool, bool, String, String, Option<String>);
     let row: Option<Row> = tx
-        .query_row(&sql, p.refs().as_slice(), |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
+        .query_row(&sql, p.refs().as_slice(), |r| r.try_into())
         .optional()?;
     row.map(
         |(status, severity, escalated, pending, number, enterprise, req)| {

@@ -152,7 +152,9 @@ fn main() {
     let n = env_usize("PHOTO_BENCH_N", 6);
     let runs = env_usize("PHOTO_BENCH_RUNS", 5);
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let dir = PathBuf::from(target).join("photo-bench");
+    // Absolute, because vipsthumbnail resolves `-o` relative to each input's folder.
+    let dir = std::path::absolute(PathBuf::from(target).join("photo-bench"))
+        .expect("absolute bench folder");
     let files = photos(&dir, n);
     let inputs: Vec<Vec<u8>> = files
         .iter()

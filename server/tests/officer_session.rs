@@ -1,11 +1,12 @@
 //! Officer sessions over real HTTP: login answers a token and an HttpOnly, SameSite=Strict
 //! cookie, both authenticate; logout ends the session; a password change needs the old
-//! password and ends other sessions; repeated failures are slowed down with 429; devices get
-//! 403 on officer routes.
+//! password and ends other sessions; re-importing the roster keeps a changed password and
+//! resets it only when the roster's initial password changed; repeated failures are slowed
+//! down with 429; devices get 403 on officer routes.
 
 mod common;
 
-use common::officer::{self, get, login};
+use common::officer::{self, DISTRICT, get, login};
 use common::{TestServer, assert_error};
 use serde_json::json;
 
@@ -171,6 +172,50 @@ async fn password_change_needs_the_old_one_and_ends_other_sessions() {
     )
     .await;
     assert_eq!(try_login(&ts, "t01", "a-new-password").await.status(), 200);
+    ts.stop().await;
+}
+
+#[tokio::test]
+async fn roster_reimport_keeps_a_changed_password_and_a_changed_roster_resets_it() {
+    let ts = officer::start().await;
+    let import = |text: String| {
+        let ts = &ts;
+        async move {
+            hazardsnap_server::org::import_roster_text(ts.state.store.as_ref(), &text)
+                .await
+                .expect("import")
+        }
+    };
+    let token = login(&ts, "t01", "town-pass-1").await;
+    let r = ts
+        .http
+        .post(ts.url("/api/v1/session/password"))
+        .bearer_auth(&token)
+        .json(&json!({"old_password": "town-pass-1", "new_password": "my-own-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    // The same roster again changes nothing: the officer's own password and session stay.
+    let again = import(DISTRICT.to_owned()).await;
+    assert_eq!(again.changed_rows, 0, "{again:?}");
+    assert_eq!(try_login(&ts, "t01", "my-own-password").await.status(), 200);
+    assert_eq!(try_login(&ts, "t01", "town-pass-1").await.status(), 401);
+    assert_eq!(get(&ts, &token, "/api/v1/ledger").await.0, 200);
+
+    // The administrator gives t01 a new initial password in the roster: that is a reset, and
+    // it ends t01's sessions. Other officers are untouched.
+    let other = login(&ts, "t02", "town-pass-2").await;
+    let reset = DISTRICT.replace("\"town-pass-1\"", "\"reset-pass-1\"");
+    assert_ne!(reset, DISTRICT);
+    let summary = import(reset.clone()).await;
+    assert_eq!(summary.changed_rows, 1, "{summary:?}");
+    assert_eq!(get(&ts, &token, "/api/v1/ledger").await.0, 401);
+    assert_eq!(try_login(&ts, "t01", "my-own-password").await.status(), 401);
+    assert_eq!(try_login(&ts, "t01", "reset-pass-1").await.status(), 200);
+    assert_eq!(get(&ts, &other, "/api/v1/ledger").await.0, 200);
+    assert_eq!(import(reset).await.changed_rows, 0);
     ts.stop().await;
 }
 

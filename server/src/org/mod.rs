@@ -13,7 +13,7 @@ use argon2::password_hash::{PasswordHash as Phc, PasswordHasher, PasswordVerifie
 use argon2::{Algorithm, Argon2, Params, Version};
 use hazardsnap_model::{Roster, RosterError};
 
-use crate::store::{ImportSummary, PasswordHash, Store, StoreError};
+use crate::store::{ImportSummary, PasswordHash, RosterPassword, Store, StoreError};
 
 /// The demo district's roster (two towns, enterprises of several industries, officers of every
 /// role, enrollment codes).
@@ -62,20 +62,6 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     }
 }
 
-/// Whether a stored hash uses the current algorithm and at least the current parameters.
-fn is_current(stored: &str) -> bool {
-    let Ok(phc) = Phc::new(stored) else {
-        return false;
-    };
-    let Ok(params) = Params::try_from(&phc) else {
-        return false;
-    };
-    phc.algorithm.as_str() == "argon2id"
-        && params.m_cost() >= 19 * 1024
-        && params.t_cost() >= 2
-        && params.p_cost() >= 1
-}
-
 /// Loads or updates a roster from its TOML text.
 pub async fn import_roster_text(
     store: &dyn Store,
@@ -90,7 +76,7 @@ pub async fn import_roster(
     store: &dyn Store,
     roster: Roster,
 ) -> Result<ImportSummary, ImportError> {
-    let stored = store.password_hashes().await?;
+    let stored = store.roster_password_hashes().await?;
     let users: Vec<(String, String)> = roster
         .users
         .iter()
@@ -101,14 +87,18 @@ pub async fn import_roster(
         users
             .into_iter()
             .map(|(username, password)| {
-                let keep = stored
+                // The roster's initial password as imported before: the officer's own password
+                // (changed through the API, perhaps) stays. Anything else is a new officer or
+                // the administrator's reset.
+                let unchanged = stored
                     .get(&username)
-                    .filter(|h| is_current(h) && verify_password(&password, h));
-                let hash = match keep {
-                    Some(h) => h.clone(),
-                    None => hash_password(&password)?,
+                    .is_some_and(|h| verify_password(&password, h));
+                let decision = if unchanged {
+                    RosterPassword::Unchanged
+                } else {
+                    RosterPassword::Set(PasswordHash(hash_password(&password)?))
                 };
-                Ok((username, PasswordHash(hash)))
+                Ok((username, decision))
             })
             .collect::<Result<HashMap<_, _>, ImportError>>()
     })
@@ -124,7 +114,6 @@ mod tests {
     fn hashes_are_argon2id_at_owasp_parameters_and_verify() {
         let h = hash_password("correct horse").unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(is_current(&h));
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong horse", &h));
         assert!(!verify_password("correct horse", "not a hash"));

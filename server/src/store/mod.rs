@@ -158,6 +158,19 @@ pub struct StatusChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordHash(pub String);
 
+/// What a roster import does with one officer's password (密码).
+///
+/// The roster carries each officer's *initial* password. An officer who changed it through
+/// the API keeps their own on every later import; only a different initial password in the
+/// roster (the administrator's deliberate reset) replaces it, and then ends their sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RosterPassword {
+    /// The roster's initial password is the one imported before: leave both hashes alone.
+    Unchanged,
+    /// A new officer, or a reset: this hash becomes both the initial and the current password.
+    Set(PasswordHash),
+}
+
 /// What a roster import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -199,16 +212,17 @@ pub trait Store: Send + Sync + 'static {
     /// Whether no organisation was ever imported (for `--demo`).
     async fn has_no_organisation(&self) -> StoreResult<bool>;
 
-    /// The stored password hashes of officers, by username, so the import can keep a hash
-    /// whose password did not change.
-    async fn password_hashes(&self) -> StoreResult<HashMap<String, String>>;
+    /// The hash of the initial password each officer got from the last roster import, by
+    /// username, so a re-import can tell an unchanged roster password from a reset.
+    async fn roster_password_hashes(&self) -> StoreResult<HashMap<String, String>>;
 
     /// Loads or updates the roster in one transaction. Anything no longer in the roster is
-    /// deactivated, never deleted. `passwords` holds the hash to store for every user.
+    /// deactivated, never deleted. `passwords` says, for every user, whether their password is
+    /// set from the roster or left as it is.
     async fn apply_roster(
         &self,
         roster: Roster,
-        passwords: HashMap<String, PasswordHash>,
+        passwords: HashMap<String, RosterPassword>,
     ) -> StoreResult<ImportSummary>;
 
     /// Turns an active enrollment code into a device whose token hashes to `token_sha256`.

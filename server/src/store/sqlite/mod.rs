@@ -32,8 +32,8 @@ use super::officer::{
     OfficerAction, ReportView, RevealOutcome, RewardLine, SuggestionView,
 };
 use super::{
-    CheckedReport, Device, Enrolled, ImportSummary, Officer, PasswordHash, PhotoRecord, Principal,
-    StatusChange, Store, StoreCounts, StoreError, StoreResult,
+    CheckedReport, Device, Enrolled, ImportSummary, Officer, PhotoRecord, Principal,
+    RosterPassword, StatusChange, Store, StoreCounts, StoreError, StoreResult,
 };
 
 /// Reader connections kept open; more are opened on demand and dropped after use.
@@ -183,9 +183,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn password_hashes(&self) -> StoreResult<HashMap<String, String>> {
+    async fn roster_password_hashes(&self) -> StoreResult<HashMap<String, String>> {
         self.read(|c| {
-            let mut stmt = c.prepare("SELECT username, password_hash FROM users")?;
+            let mut stmt = c.prepare(
+                "SELECT username, roster_password_hash FROM users
+                 WHERE roster_password_hash IS NOT NULL",
+            )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -195,9 +198,10 @@ impl Store for SqliteStore {
     async fn apply_roster(
         &self,
         roster: Roster,
-        passwords: HashMap<String, PasswordHash>,
+        passwords: HashMap<String, RosterPassword>,
     ) -> StoreResult<ImportSummary> {
-        self.write(move |tx| roster::apply(tx, &roster, &passwords))
+        let now = Utc::now();
+        self.write(move |tx| roster::apply(tx, &roster, &passwords, now))
             .await
     }
 

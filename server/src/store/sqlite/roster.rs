@@ -7,10 +7,12 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use hazardsnap_model::{Labelled, Roster};
 use rusqlite::{Transaction, params};
 
-use crate::store::{ImportSummary, PasswordHash, StoreError, StoreResult};
+use super::ts;
+use crate::store::{ImportSummary, RosterPassword, StoreError, StoreResult};
 
 /// Codes as a JSON array, for `NOT IN (SELECT value FROM json_each(?))`.
 fn json_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
@@ -21,7 +23,8 @@ fn json_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 pub(super) fn apply(
     tx: &Transaction<'_>,
     roster: &Roster,
-    passwords: &HashMap<String, PasswordHash>,
+    passwords: &HashMap<String, RosterPassword>,
+    now: DateTime<Utc>,
 ) -> StoreResult<ImportSummary> {
     let mut changed = 0usize;
 
@@ -119,17 +122,38 @@ pub(super) fn apply(
     )?;
 
     for u in &roster.users {
-        let hash = passwords.get(&u.username).ok_or_else(|| {
-            StoreError::Corrupt(format!("no password hash given for user {}", u.username))
+        let password = passwords.get(&u.username).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "no password decision given for user {}",
+                u.username
+            ))
         })?;
-        changed += tx.execute(
-            "INSERT INTO users (username, password_hash, role, scope) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
-                 role = excluded.role, scope = excluded.scope, active = 1
-             WHERE (users.password_hash, users.role, users.scope, users.active)
-                IS NOT (excluded.password_hash, excluded.role, excluded.scope, 1)",
-            params![u.username, hash.0, u.role.wire_name(), u.scope],
-        )?;
+        match password {
+            RosterPassword::Set(hash) => {
+                let n = tx.execute(
+                    "INSERT INTO users (username, password_hash, roster_password_hash, role, scope)
+                     VALUES (?1, ?2, ?2, ?3, ?4)
+                     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
+                         roster_password_hash = excluded.roster_password_hash,
+                         role = excluded.role, scope = excluded.scope, active = 1",
+                    params![u.username, hash.0, u.role.wire_name(), u.scope],
+                )?;
+                // A reset: whoever held the old password may hold a session.
+                tx.execute(
+                    "UPDATE sessions SET revoked_at = ?2 WHERE username = ?1 AND revoked_at IS NULL",
+                    params![u.username, ts(now)],
+                )?;
+                changed += n;
+            }
+            RosterPassword::Unchanged => {
+                changed += tx.execute(
+                    "UPDATE users SET role = ?2, scope = ?3, active = 1
+                     WHERE username = ?1
+                       AND (role, scope, active) IS NOT (?2, ?3, 1)",
+                    params![u.username, u.role.wire_name(), u.scope],
+                )?;
+            }
+        }
     }
     changed += tx.execute(
         "UPDATE users SET active = 0

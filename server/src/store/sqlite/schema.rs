@@ -265,6 +265,13 @@ BEGIN SELECT RAISE(ABORT, 'supervision_draws is append-only'); END;
 "#,
     // 3: deduplication keys (phash bands, location cells) and the possible-duplicate flag.
     super::dedup::MIGRATION,
+    // 4: the roster's initial password apart from the officer's current one, so a re-import
+    // keeps a password the officer changed and resets it only when the roster's changes.
+    // Databases from before start with the current hash as the initial one.
+    r#"
+ALTER TABLE users ADD COLUMN roster_password_hash TEXT;
+UPDATE users SET roster_password_hash = password_hash;
+"#,
 ];
 
 /// The newest schema version this build knows.

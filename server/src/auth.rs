@@ -7,10 +7,17 @@
 //! because it is not guessable. Missing, unknown and revoked tokens all answer the same 401, so
 //! the answer tells an attacker nothing. Each authenticated request also draws from the
 //! token's rate limit.
+//!
+//! Cross-site request forgery: a browser sends the session cookie along with requests other
+//! sites make it send. The cookie is SameSite=Strict, and on top of that a cookie-authenticated
+//! request that changes something must carry an `Origin` (or `Referer`) naming the host it was
+//! sent to — the officers' own pages — or it is refused with 403 `csrf_rejected`. Bearer tokens
+//! are never sent by a browser on its own, so they need no such check.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, HOST, ORIGIN, REFERER};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use chrono::Utc;
 use governor::clock::{Clock, DefaultClock};
 use rand::RngCore;
@@ -48,8 +55,66 @@ fn bearer(parts: &Parts) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// How a request presented its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presented {
+    Bearer,
+    Cookie,
+}
+
+/// The refusal of a cookie-authenticated change that did not come from our own pages.
+fn csrf_rejected() -> AppError {
+    AppError::Refused {
+        status: StatusCode::FORBIDDEN,
+        code: "csrf_rejected",
+        message: "请求来源与服务器不符，已拒绝（请从本系统页面操作，或使用 Bearer 令牌） / \
+                  the request's origin does not match this server (act from its own pages, \
+                  or use a Bearer token)"
+            .into(),
+    }
+}
+
+/// Whether a cookie-authenticated request may go on: reading always; changing only when its
+/// `Origin`, else its `Referer`, names the host the request was sent to.
+fn same_origin_or_safe(parts: &Parts) -> bool {
+    if parts.method.is_safe() {
+        return true;
+    }
+    let Some(host) = parts.headers.get(HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let source = parts
+        .headers
+        .get(ORIGIN)
+        .or_else(|| parts.headers.get(REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse::<Uri>().ok());
+    source
+        .and_then(|uri| {
+            uri.authority()
+                .map(|a| a.as_str().eq_ignore_ascii_case(host))
+        })
+        .unwrap_or(false)
+}
+
+/// The session token and how it came: the bearer token, else the session cookie.
+fn presented_token(parts: &Parts) -> Option<(String, Presented)> {
+    session_token(parts).map(|t| {
+        let how = if bearer(parts).is_some() {
+            Presented::Bearer
+        } else {
+            Presented::Cookie
+        };
+        (t, how)
+    })
+}
+
 async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, AppError> {
     let token = bearer(parts).ok_or(AppError::Unauthorized)?;
+    principal_of(token, state).await
+}
+
+async fn principal_of(token: &str, state: &AppState) -> Result<Principal, AppError> {
     let hash = token_sha256(token);
     let who = state
         .store
@@ -111,7 +176,10 @@ impl FromRequestParts<AppState> for OfficerAuth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = session_token(parts).ok_or(AppError::Unauthorized)?;
+        let (token, how) = presented_token(parts).ok_or(AppError::Unauthorized)?;
+        if how == Presented::Cookie && !same_origin_or_safe(parts) {
+            return Err(csrf_rejected());
+        }
         let hash = token_sha256(&token);
         match state.store.authenticate(hash, Utc::now()).await? {
             None => Err(AppError::Unauthorized),
@@ -145,7 +213,9 @@ impl FromRequestParts<AppState> for DeviceAuth {
     }
 }
 
-/// A phone or an officer: who may upload photos.
+/// A phone or an officer: who may upload photos. Phones present their bearer token; officers
+/// their bearer token or, from the review pages, their session cookie (after-photos of a
+/// rectification).
 #[derive(Debug, Clone)]
 pub struct UploaderAuth(pub Principal);
 
@@ -153,7 +223,15 @@ impl FromRequestParts<AppState> for UploaderAuth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        Ok(UploaderAuth(principal(parts, state).await?))
+        let (token, how) = presented_token(parts).ok_or(AppError::Unauthorized)?;
+        if how == Presented::Cookie && !same_origin_or_safe(parts) {
+            return Err(csrf_rejected());
+        }
+        match principal_of(&token, state).await? {
+            // Only officers are given cookies: a device token in one is refused like none.
+            Principal::Device(_) if how == Presented::Cookie => Err(AppError::Unauthorized),
+            who => Ok(UploaderAuth(who)),
+        }
     }
 }
 

@@ -1,13 +1,14 @@
 //! Officer sessions over real HTTP: login answers a token and an HttpOnly, SameSite=Strict
 //! cookie, both authenticate; logout ends the session; a password change needs the old
 //! password and ends other sessions; re-importing the roster keeps a changed password and
-//! resets it only when the roster's initial password changed; repeated failures are slowed
-//! down with 429; devices get 403 on officer routes.
+//! resets it only when the roster's initial password changed; a cookie-authenticated change
+//! must come from the server's own origin (CSRF), and officers may upload after-photos with
+//! the cookie; repeated failures are slowed down with 429; devices get 403 on officer routes.
 
 mod common;
 
 use common::officer::{self, DISTRICT, get, login};
-use common::{TestServer, assert_error};
+use common::{TestServer, assert_error, jpeg, sha256_hex};
 use serde_json::json;
 
 async fn try_login(ts: &TestServer, user: &str, pw: &str) -> reqwest::Response {
@@ -216,6 +217,81 @@ async fn roster_reimport_keeps_a_changed_password_and_a_changed_roster_resets_it
     assert_eq!(try_login(&ts, "t01", "reset-pass-1").await.status(), 200);
     assert_eq!(get(&ts, &other, "/api/v1/ledger").await.0, 200);
     assert_eq!(import(reset).await.changed_rows, 0);
+    ts.stop().await;
+}
+
+/// The `name=value` pair of the session cookie a login sets.
+async fn login_cookie(ts: &TestServer, user: &str, pw: &str) -> String {
+    let r = try_login(ts, user, pw).await;
+    assert_eq!(r.status(), 200);
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .expect("cookie")
+        .to_str()
+        .unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn cookie_changes_need_the_servers_own_origin_and_cookie_uploads_work() {
+    let ts = officer::start().await;
+    let cookie = login_cookie(&ts, "t01", "town-pass-1").await;
+    let own = ts.base.clone();
+    let photo = jpeg(7, 320, 240);
+    let put = |origin: Option<&str>| {
+        let mut r = ts
+            .http
+            .put(ts.url(&format!("/api/v1/photos/{}", sha256_hex(&photo))))
+            .header("cookie", cookie.clone())
+            .header("content-type", "image/jpeg")
+            .body(photo.clone());
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        r.send()
+    };
+    // No origin, another site's origin, an opaque origin: refused, and nothing stored.
+    for origin in [None, Some("https://evil.example"), Some("null")] {
+        assert_error(put(origin).await.unwrap(), 403, "csrf_rejected").await;
+    }
+    assert_eq!(ts.counts().await.photos, 0);
+    // From the server's own pages the after-photo goes in.
+    let r = put(Some(&own)).await.unwrap();
+    assert!(r.status().is_success(), "{:?}", r.text().await);
+    assert_eq!(ts.counts().await.photos, 1);
+
+    // Reading with the cookie needs no origin; logging out (a change) does.
+    let read = ts
+        .http
+        .get(ts.url("/api/v1/ledger"))
+        .header("cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    let logout = |origin: &'static str| {
+        ts.http
+            .delete(ts.url("/api/v1/session"))
+            .header("cookie", cookie.clone())
+            .header("referer", origin)
+            .send()
+    };
+    assert_error(
+        logout("https://evil.example/page").await.unwrap(),
+        403,
+        "csrf_rejected",
+    )
+    .await;
+    let r = ts
+        .http
+        .delete(ts.url("/api/v1/session"))
+        .header("cookie", cookie.clone())
+        .header("referer", format!("{own}/ledger"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
     ts.stop().await;
 }
 

@@ -13,7 +13,7 @@ use utoipa::openapi::{Content, RefOr};
 use utoipa::{Modify, OpenApi};
 use uuid::Uuid;
 
-use crate::routes::{changes, enroll, ledger, numbers, photos, reports, session, system};
+use crate::routes::{changes, enroll, export, ledger, numbers, photos, reports, session, system};
 
 /// The document.
 #[derive(OpenApi)]
@@ -34,6 +34,7 @@ use crate::routes::{changes, enroll, ledger, numbers, photos, reports, session, 
         session::logout,
         session::change_password,
         ledger::list,
+        export::ledger_xlsx,
         ledger::detail,
         ledger::report,
         ledger::confirm,

@@ -99,7 +99,37 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 impl LedgerQuery {
-    fn filter(&self) -> Result<LedgerFilter, AppError> {
+    /// The filters given, as `name=value` text (for the export's about sheet).
+    pub fn describe(&self) -> String {
+        let given: Vec<String> = [
+            ("enterprise", &self.enterprise),
+            ("town", &self.town),
+            ("status", &self.status),
+            ("severity", &self.severity),
+            ("category", &self.category),
+            ("overdue", &self.overdue),
+            ("escalated", &self.escalated),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("due_within_days", &self.due_within_days),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={v}"))
+        })
+        .collect();
+        if given.is_empty() {
+            "全部（辖区内） / all (in your jurisdiction)".to_owned()
+        } else {
+            given.join(", ")
+        }
+    }
+
+    /// The store's filter; a bad value is named in a 400.
+    pub fn filter(&self) -> Result<LedgerFilter, AppError> {
         Ok(LedgerFilter {
             enterprise: opt("enterprise", &self.enterprise, |s| Some(s.to_owned()))?,
             town: opt("town", &self.town, |s| Some(s.to_owned()))?,

@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod enroll;
+pub mod export;
 pub mod ledger;
 pub mod numbers;
 pub mod photos;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/session/password", post(session::change_password))
         .route("/api/v1/ledger", get(ledger::list))
+        .route("/api/v1/ledger/export.xlsx", get(export::ledger_xlsx))
         .route("/api/v1/ledger/{id}", get(ledger::detail))
         .route("/api/v1/ledger/{id}/confirm", post(ledger::confirm))
         .route("/api/v1/ledger/{id}/reject", post(ledger::reject))

@@ -17,8 +17,9 @@
 //! signature), and the key rows are written with `hazardsnap_dedup::keys`, as filing writes them.
 //!
 //! The database is bulk-loaded with the schema's own SQL (one transaction per 50 000 entries,
-//! durability off while loading) and cached under `$CARGO_TARGET_DIR/dedup-scale/`; each run
-//! works on a copy, so ingest never changes the cache.
+//! durability off while loading) and cached under `$CARGO_TARGET_DIR/dedup-scale/`; a run works
+//! on a copy, except above 1 GiB, where it works in place and says how many earlier runs have
+//! ingested into the cache.
 //!
 //! Measured, per size, in one run:
 //! - candidate lookup: `SqliteStore::lookup_candidates_blocking`, the very function filing runs
@@ -56,6 +57,8 @@ const WARMUP: usize = 200;
 /// Reports ingested per size, and per batch.
 const INGEST: usize = 2_000;
 const BATCH: usize = 100;
+/// Above this size the cached database is benchmarked in place rather than copied.
+const IN_PLACE_BYTES: u64 = 1 << 30;
 
 const CATEGORIES: [&str; 8] = [
     "rules",
@@ -157,7 +160,10 @@ fn site_position(e: usize, p: usize) -> (f64, f64) {
 fn roster(scale: Scale) -> String {
     let mut t = String::from("[district]\nname = \"周村区\"\n");
     for town in 0..10 {
-        t += &format!("[[towns]]\ncode = \"T{:02}\"\nname = \"街道{town}\"\n", town + 1);
+        t += &format!(
+            "[[towns]]\ncode = \"T{:02}\"\nname = \"街道{town}\"\n",
+            town + 1
+        );
     }
     for e in 0..scale.enterprises {
         let code = enterprise_code(e);
@@ -519,7 +525,11 @@ fn build(rt: &tokio::runtime::Runtime, scale: Scale, path: &Path) -> anyhow::Res
                 );
             let e = rng.below(scale.enterprises);
             let code = enterprise_code(e);
-            let first = new_hazard(e, created - Duration::minutes(rng.below(120) as i64), &mut rng);
+            let first = new_hazard(
+                e,
+                created - Duration::minutes(rng.below(120) as i64),
+                &mut rng,
+            );
             let year = (created + Duration::hours(8)).year();
             let seq = seqs.entry((e, year)).or_insert(0);
             *seq += 1;
@@ -599,7 +609,10 @@ fn build_floor(district: &Path, floor: &Path) -> anyhow::Result<()> {
 
 /// Reports of open entries captured in the last 30 days, with their photo's hash: what an
 /// arriving duplicate duplicates.
-fn recent_open(conn: &Connection, n: usize) -> anyhow::Result<Vec<(String, ReportSubmission, [u8; 32])>> {
+fn recent_open(
+    conn: &Connection,
+    n: usize,
+) -> anyhow::Result<Vec<(String, ReportSubmission, [u8; 32])>> {
     let mut stmt = conn.prepare(
         "SELECT r.enterprise, r.submission, p.phash FROM reports r
          JOIN ledger_entries e ON e.id = r.entry_id
@@ -643,64 +656,78 @@ fn quantiles(mut d: Vec<StdDuration>) -> (StdDuration, StdDuration) {
     (at(0.5), at(0.99))
 }
 
-struct Lookup {
-    median: StdDuration,
-    p99: StdDuration,
-    candidates: f64,
-    original_found: f64,
+/// Lookups of one kind, as they are timed.
+#[derive(Default)]
+struct Lookups {
+    times: Vec<StdDuration>,
+    candidates: usize,
+    with_original: usize,
+    original_found: usize,
 }
 
-/// Times `lookups` through the server's candidate lookup.
-fn time_lookups(
-    store: &SqliteStore,
-    lookups: &[(ReportFacts, Option<Uuid>)],
-) -> anyhow::Result<Lookup> {
-    for (f, _) in lookups.iter().take(WARMUP) {
-        store.lookup_candidates_blocking(f)?;
-    }
-    let mut times = Vec::new();
-    let (mut found, mut with_original, mut candidates) = (0usize, 0usize, 0usize);
-    for (f, original) in lookups.iter().skip(WARMUP) {
-        let t = Instant::now();
-        let c = store.lookup_candidates_blocking(f)?;
-        times.push(t.elapsed());
-        candidates += c.len();
-        if let Some(o) = original {
-            with_original += 1;
-            if c.iter().any(|c| c.report.report_id == *o) {
-                found += 1;
+impl Lookups {
+    /// Times `lookups` through the server's candidate lookup.
+    fn time(
+        &mut self,
+        store: &SqliteStore,
+        lookups: &[(ReportFacts, Option<Uuid>)],
+    ) -> anyhow::Result<()> {
+        for (f, original) in lookups {
+            let t = Instant::now();
+            let c = store.lookup_candidates_blocking(f)?;
+            self.times.push(t.elapsed());
+            self.candidates += c.len();
+            if let Some(o) = original {
+                self.with_original += 1;
+                if c.iter().any(|c| c.report.report_id == *o) {
+                    self.original_found += 1;
+                }
             }
         }
+        Ok(())
     }
-    let n = times.len();
-    let (median, p99) = quantiles(times);
-    Ok(Lookup {
-        median,
-        p99,
-        candidates: candidates as f64 / n as f64,
-        original_found: if with_original == 0 {
-            f64::NAN
-        } else {
-            found as f64 / with_original as f64
-        },
-    })
+    fn median_p99(&self) -> (StdDuration, StdDuration) {
+        quantiles(self.times.clone())
+    }
+    fn per_lookup(&self) -> f64 {
+        self.candidates as f64 / self.times.len().max(1) as f64
+    }
+    fn found(&self) -> f64 {
+        self.original_found as f64 / self.with_original.max(1) as f64
+    }
 }
 
-struct Outcome {
+/// One size, ready to be measured.
+struct Prepared {
     entries: usize,
     reports: u64,
     open: i64,
     key_rows: i64,
     db_mib: f64,
     build: Option<StdDuration>,
-    dup: Lookup,
-    new: Lookup,
-    ingest_per_s: f64,
-    ingest_merged: u64,
-    floor_per_s: f64,
+    earlier_ingests: usize,
+    in_place: bool,
+    work: PathBuf,
+    work_floor: PathBuf,
+    now: DateTime<Utc>,
+    store: SqliteStore,
+    floor: Connection,
+    dups: Vec<(ReportFacts, Option<Uuid>)>,
+    news: Vec<(ReportFacts, Option<Uuid>)>,
+    ingest: Vec<(usize, Generated)>,
+    dup: Lookups,
+    new: Lookups,
+    ingest_time: StdDuration,
+    entries_before: u64,
+    floor_time: StdDuration,
 }
 
-fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) -> anyhow::Result<Outcome> {
+fn prepare(
+    rt: &tokio::runtime::Runtime,
+    scale: Scale,
+    cache: &Path,
+    rebuild: bool,
+) -> anyhow::Result<Prepared> {
     let n = scale.entries;
     let cached = cache.join(format!("district-{n}.sqlite3"));
     let cached_floor = cache.join(format!("floor-{n}.sqlite3"));
@@ -708,7 +735,11 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
     let mut build_time = None;
     if rebuild || !done.exists() {
         let _ = std::fs::remove_file(&done);
-        eprintln!("building {n} entries over {} enterprises…", scale.enterprises);
+        let _ = std::fs::remove_file(cache.join(format!("district-{n}.ingested")));
+        eprintln!(
+            "building {n} entries over {} enterprises…",
+            scale.enterprises
+        );
         let t = Instant::now();
         build(rt, scale, &cached)?;
         build_floor(&cached, &cached_floor)?;
@@ -716,18 +747,40 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
         std::fs::write(&done, "built\n")?;
         eprintln!("  built in {:.0} s", t.elapsed().as_secs_f64());
     }
-    let work = cache.join(format!("work-{n}.sqlite3"));
-    let work_floor = cache.join(format!("work-floor-{n}.sqlite3"));
-    for p in [&work, &work_floor] {
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
-        }
+    // A copy keeps the cache pristine; a database of gigabytes is used in place instead (the
+    // shared build machine has not the disk for two): see `restore`.
+    let in_place = std::fs::metadata(&cached)?.len() > IN_PLACE_BYTES;
+    let ingested_mark = cache.join(format!("district-{n}.ingested"));
+    let earlier_ingests: usize = if in_place {
+        std::fs::read_to_string(&ingested_mark)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    if in_place {
+        // Counted before use: a run that fails half-way must not make the next one resend.
+        std::fs::write(&ingested_mark, format!("{}\n", earlier_ingests + 1))?;
     }
-    std::fs::copy(&cached, &work)?;
-    std::fs::copy(&cached_floor, &work_floor)?;
+    let (work, work_floor) = if in_place {
+        (cached.clone(), cached_floor.clone())
+    } else {
+        let work = cache.join(format!("work-{n}.sqlite3"));
+        let work_floor = cache.join(format!("work-floor-{n}.sqlite3"));
+        for p in [&work, &work_floor] {
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+        }
+        std::fs::copy(&cached, &work)?;
+        std::fs::copy(&cached_floor, &work_floor)?;
+        (work, work_floor)
+    };
     let db_mib = std::fs::metadata(&work)?.len() as f64 / (1 << 20) as f64;
 
-    let mut rng = Rng(0xB0B0 ^ n as u64);
+    // A new seed per in-place run: its ingest must not resend the reports of the last one.
+    let mut rng = Rng(0xB0B0 ^ n as u64 ^ ((earlier_ingests as u64) << 40));
     let conn = Connection::open(&work)?;
     let open: i64 = conn.query_row(
         "SELECT count(*) FROM ledger_entries
@@ -735,9 +788,14 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
         [],
         |r| r.get(0),
     )?;
-    let key_rows: i64 = conn.query_row("SELECT count(*) FROM report_phash_keys", [], |r| r.get(0))?;
+    let key_rows: i64 =
+        conn.query_row("SELECT count(*) FROM report_phash_keys", [], |r| r.get(0))?;
+    let reports: i64 = conn.query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
     let originals = recent_open(&conn, LOOKUPS + WARMUP + INGEST / 2)?;
-    anyhow::ensure!(originals.len() == LOOKUPS + WARMUP + INGEST / 2, "too few open entries");
+    anyhow::ensure!(
+        originals.len() == LOOKUPS + WARMUP + INGEST / 2,
+        "too few open entries"
+    );
 
     // Lookups: duplicates of filed open entries (2–30 h later), and new hazards of the last day.
     let dups: Vec<(ReportFacts, Option<Uuid>)> = originals[..LOOKUPS + WARMUP]
@@ -752,7 +810,10 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
         .map(|_| {
             let e = rng.below(scale.enterprises);
             let t = end_of_history() - Duration::minutes(rng.below(1440) as i64);
-            (facts(&new_hazard(e, t, &mut rng), &enterprise_code(e)), None)
+            (
+                facts(&new_hazard(e, t, &mut rng), &enterprise_code(e)),
+                None,
+            )
         })
         .collect();
 
@@ -776,9 +837,9 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
         let j = rng.below(i + 1);
         ingest.swap(i, j);
     }
+    drop(conn);
     {
         let mut c = Connection::open(&work)?;
-        c.busy_timeout(StdDuration::from_secs(10))?;
         let tx = c.transaction()?;
         for (_, g) in &ingest {
             tx.execute(
@@ -789,15 +850,67 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
         }
         tx.commit()?;
     }
-    drop(conn);
-
+    // Warm: a server that has been running holds its database in the OS page cache; a run
+    // straight after building (or after other jobs pushed it out) would time the disk instead.
+    for p in [&work, &work_floor] {
+        warm(p)?;
+    }
     let store = SqliteStore::open(&work)?;
-    let dup = time_lookups(&store, &dups)?;
-    let new = time_lookups(&store, &news)?;
+    let floor = Connection::open(&work_floor)?;
+    floor.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )?;
+    let mut p = Prepared {
+        entries: n,
+        reports: reports as u64,
+        open,
+        key_rows,
+        db_mib,
+        build: build_time,
+        earlier_ingests,
+        in_place,
+        work,
+        work_floor,
+        now,
+        store,
+        floor,
+        dups,
+        news,
+        ingest,
+        dup: Lookups::default(),
+        new: Lookups::default(),
+        ingest_time: StdDuration::ZERO,
+        entries_before: 0,
+        floor_time: StdDuration::ZERO,
+    };
+    // Warm-up lookups, not timed.
+    let mut scratch = Lookups::default();
+    scratch.time(&p.store, &p.dups[..WARMUP])?;
+    scratch.time(&p.store, &p.news[..WARMUP])?;
+    p.entries_before = rt.block_on(p.store.counts())?.ledger_entries;
+    Ok(p)
+}
 
-    let before = rt.block_on(store.counts())?;
+/// One round of lookups on one size: a slice of the lookups of each kind.
+fn lookup_round(p: &mut Prepared, r: usize, rounds: usize) -> anyhow::Result<()> {
+    let per = LOOKUPS / rounds;
+    let slice = WARMUP + r * per..WARMUP + (r + 1) * per;
+    p.dup.time(&p.store, &p.dups[slice.clone()])?;
+    p.new.time(&p.store, &p.news[slice])?;
+    Ok(())
+}
+
+/// One round of ingest and floor batches on one size.
+fn ingest_round(
+    rt: &tokio::runtime::Runtime,
+    p: &mut Prepared,
+    r: usize,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    let per = INGEST / rounds;
+    let batches = &p.ingest[r * per..(r + 1) * per];
     let t = Instant::now();
-    for batch in ingest.chunks(BATCH) {
+    for batch in batches.chunks(BATCH) {
         let device = Device {
             id: device_id(batch[0].0),
             enterprise: enterprise_code(batch[0].0),
@@ -806,27 +919,19 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
             .iter()
             .map(|(_, g)| CheckedReport::new(g.submission.clone()))
             .collect();
-        let res = rt.block_on(store.submit_reports(device, reports, now))?;
+        let res = rt.block_on(p.store.submit_reports(device, reports, p.now))?;
         anyhow::ensure!(
             res.iter()
                 .all(|r| r.outcome == hazardsnap_model::SubmitOutcome::Accepted),
             "every report accepted"
         );
     }
-    let ingest_per_s = ingest.len() as f64 / t.elapsed().as_secs_f64();
-    let after = rt.block_on(store.counts())?;
-    let ingest_merged =
-        ingest.len() as u64 - (after.ledger_entries - before.ledger_entries);
-    drop(store);
+    p.ingest_time += t.elapsed();
 
     // Floor: the same rows, one index, the store's pragmas, transactions of 100.
-    let mut f = Connection::open(&work_floor)?;
-    f.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-    )?;
     let t = Instant::now();
-    for batch in ingest.chunks(BATCH) {
-        let tx = f.transaction()?;
+    for batch in batches.chunks(BATCH) {
+        let tx = p.floor.transaction()?;
         for (e, g) in batch {
             let s = &g.submission;
             let checked = CheckedReport::new(s.clone());
@@ -851,33 +956,70 @@ fn run(rt: &tokio::runtime::Runtime, scale: Scale, cache: &Path, rebuild: bool) 
                 s.location.map(|l| l.lat),
                 s.location.map(|l| l.lon),
                 ts(s.captured_at),
-                ts(now),
+                ts(p.now),
                 checked.content_sha256,
                 serde_json::to_string(s)?,
             ])?;
         }
         tx.commit()?;
     }
-    let floor_per_s = ingest.len() as f64 / t.elapsed().as_secs_f64();
-    drop(f);
-    for p in [&work, &work_floor] {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+    p.floor_time += t.elapsed();
+    Ok(())
+}
+
+/// Reports merged by the ingest.
+fn merged(rt: &tokio::runtime::Runtime, p: &Prepared) -> anyhow::Result<u64> {
+    let after = rt.block_on(p.store.counts())?.ledger_entries;
+    Ok(p.ingest.len() as u64 - (after - p.entries_before))
+}
+
+/// Leaves the cache as the next run expects it: a copy is deleted; a database used in place
+/// gets the ingested reports moved ten years back and the entries they opened closed, so that the next
+/// run finds the same open entries in its time window (the rows stay, as closed history).
+fn restore(p: Prepared) -> anyhow::Result<()> {
+    let Prepared {
+        store,
+        floor,
+        work,
+        work_floor,
+        in_place,
+        now,
+        ..
+    } = p;
+    drop(store);
+    drop(floor);
+    if in_place {
+        let mut c = Connection::open(&work)?;
+        let tx = c.transaction()?;
+        let old = ts(end_of_history() - Duration::days(3650));
+        // Only the entries the ingest opened: a duplicate merged into an older entry leaves
+        // that entry as it was.
+        tx.execute(
+            "UPDATE ledger_entries SET status = 'closed' WHERE created_at = ?1",
+            [ts(now)],
+        )?;
+        tx.execute(
+            "UPDATE reports SET captured_at = ?2 WHERE received_at = ?1",
+            params![ts(now), old],
+        )?;
+        tx.commit()?;
+    } else {
+        for p in [&work, &work_floor] {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
         }
     }
-    Ok(Outcome {
-        entries: n,
-        reports: before.reports,
-        open,
-        key_rows,
-        db_mib,
-        build: build_time,
-        dup,
-        new,
-        ingest_per_s,
-        ingest_merged,
-        floor_per_s,
-    })
+    Ok(())
+}
+
+/// Reads a file once, so that its pages are in the OS page cache.
+fn warm(path: &Path) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 8 << 20];
+    while f.read(&mut buf)? > 0 {}
+    Ok(())
 }
 
 /// `$CARGO_TARGET_DIR`, or the target directory this bench binary was built into.
@@ -910,23 +1052,42 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let mut prepared = Vec::new();
+    for &n in sizes {
+        prepared.push(prepare(&rt, Scale::new(n), &cache, rebuild)?);
+    }
+    for p in &prepared {
+        println!(
+            "{} entries: {} reports, {} open entries, {} phash key rows, database {:.0} MiB{}{}",
+            p.entries,
+            p.reports,
+            p.open,
+            p.key_rows,
+            p.db_mib,
+            p.build
+                .map(|b| format!(", built in {:.0} s", b.as_secs_f64()))
+                .unwrap_or_else(|| ", cached".into()),
+            if p.in_place {
+                format!(" (in place, after {} earlier runs)", p.earlier_ingests)
+            } else {
+                String::new()
+            }
+        );
+    }
+    // The sizes take turns, round by round, so that both see the same load on a shared box.
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("load average before: {}", load.trim());
-    let mut out = Vec::new();
-    for &n in sizes {
-        let o = run(&rt, Scale::new(n), &cache, rebuild)?;
-        println!(
-            "{} entries: {} reports, {} open entries, {} phash key rows, database {:.0} MiB{}",
-            o.entries,
-            o.reports,
-            o.open,
-            o.key_rows,
-            o.db_mib,
-            o.build
-                .map(|b| format!(", built in {:.0} s", b.as_secs_f64()))
-                .unwrap_or_else(|| ", cached".into())
-        );
-        out.push(o);
+    const ROUNDS: usize = 5;
+    // Lookups first: the ingest adds entries that later lookups would see.
+    for r in 0..ROUNDS {
+        for p in prepared.iter_mut() {
+            lookup_round(p, r, ROUNDS)?;
+        }
+    }
+    for r in 0..ROUNDS {
+        for p in prepared.iter_mut() {
+            ingest_round(&rt, p, r, ROUNDS)?;
+        }
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("load average after: {}", load.trim());
@@ -935,38 +1096,47 @@ fn main() -> anyhow::Result<()> {
         "| entries | lookup dup median | dup p99 | candidates (dup) | original found | lookup new median | new p99 | candidates (new) | ingest reports/s | merged | floor reports/s |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for o in &out {
+    let mut rows = Vec::new();
+    for p in &prepared {
+        let (dm, d99) = p.dup.median_p99();
+        let (nm, n99) = p.new.median_p99();
+        let ingest = p.ingest.len() as f64 / p.ingest_time.as_secs_f64();
+        let floor = p.ingest.len() as f64 / p.floor_time.as_secs_f64();
         println!(
             "| {} | {:.0} µs | {:.0} µs | {:.1} | {:.1} % | {:.0} µs | {:.0} µs | {:.1} | {:.0} | {} / {} | {:.0} |",
-            o.entries,
-            us(o.dup.median),
-            us(o.dup.p99),
-            o.dup.candidates,
-            o.dup.original_found * 100.0,
-            us(o.new.median),
-            us(o.new.p99),
-            o.new.candidates,
-            o.ingest_per_s,
-            o.ingest_merged,
-            INGEST,
-            o.floor_per_s
+            p.entries,
+            us(dm),
+            us(d99),
+            p.dup.per_lookup(),
+            p.dup.found() * 100.0,
+            us(nm),
+            us(n99),
+            p.new.per_lookup(),
+            ingest,
+            merged(&rt, p)?,
+            p.ingest.len(),
+            floor
         );
+        rows.push((p.entries, us(dm), us(d99), us(nm), us(n99), ingest, floor));
     }
-    if let [a, b] = &out[..] {
+    if let [a, b] = &rows[..] {
         println!();
-        println!("ratios {} / {} (goal ≤ 2):", b.entries, a.entries);
+        println!("ratios {} / {} (goal ≤ 2):", b.0, a.0);
         println!(
             "  lookup dup median {:.2}, p99 {:.2}; lookup new median {:.2}, p99 {:.2}",
-            us(b.dup.median) / us(a.dup.median),
-            us(b.dup.p99) / us(a.dup.p99),
-            us(b.new.median) / us(a.new.median),
-            us(b.new.p99) / us(a.new.p99)
+            b.1 / a.1,
+            b.2 / a.2,
+            b.3 / a.3,
+            b.4 / a.4
         );
         println!(
             "  ingest time per report {:.2}; floor time per row {:.2}",
-            a.ingest_per_s / b.ingest_per_s,
-            a.floor_per_s / b.floor_per_s
+            a.5 / b.5,
+            a.6 / b.6
         );
+    }
+    for p in prepared {
+        restore(p)?;
     }
     Ok(())
 }

@@ -174,28 +174,17 @@ fn hits(tx: &Transaction<'_>, sql: &str, args: Vec<Value>) -> StoreResult<Vec<Hi
     Ok(rows)
 }
 
-/// The reports of open entries of `incoming.enterprise` that share a key with it, oldest entry
-/// first, as scoring candidates.
-pub(crate) fn candidates(
-    tx: &Transaction<'_>,
-    incoming: &ReportFacts,
-    cfg: &DedupConfig,
-) -> StoreResult<Vec<Candidate>> {
+/// The candidate queries of one arriving report: each selects report id, entry id, entry
+/// number, and reads only indexes keyed by the enterprise (never a scan of the ledger).
+fn candidate_queries(incoming: &ReportFacts, cfg: &DedupConfig) -> Vec<(String, Vec<Value>)> {
     let window = Duration::seconds((cfg.candidate_window_days * 86_400.0) as i64);
     let (lo, hi) = (
         ts(incoming.captured_at - window),
         ts(incoming.captured_at + window),
     );
-    let mut ids: Vec<Hit> = Vec::new();
-    let mut push = |rows: Vec<Hit>| {
-        for r in rows {
-            if !ids.iter().any(|(id, _, _)| *id == r.0) {
-                ids.push(r);
-            }
-        }
-    };
     let open = "e.status IN ('pending_review', 'rectifying', 'awaiting_verification')";
     let me = incoming.report_id.to_string();
+    let mut queries = Vec::new();
 
     // The same photo, re-encoded or resized: any phash band in common, whenever it was taken.
     let bands: Vec<i64> = incoming
@@ -215,7 +204,7 @@ pub(crate) fn candidates(
         let mut args: Vec<Value> = vec![incoming.enterprise.clone().into()];
         args.extend(bands.iter().map(|k| (*k).into()));
         args.push(me.clone().into());
-        push(hits(tx, &sql, args)?);
+        queries.push((sql, args));
     }
     // A re-shoot of the same place: the same site point, or a nearby location cell, in the
     // time window.
@@ -234,7 +223,7 @@ pub(crate) fn candidates(
             hi.clone().into(),
             me.clone().into(),
         ];
-        push(hits(tx, &sql, args)?);
+        queries.push((sql, args));
     }
     if let Some(loc) = &incoming.location {
         let cells = keys::location_cells(loc);
@@ -250,7 +239,25 @@ pub(crate) fn candidates(
             let mut args: Vec<Value> = vec![incoming.enterprise.clone().into()];
             args.extend(cells.iter().map(|c| (*c).into()));
             args.extend([lo.into(), hi.into(), me.into()]);
-            push(hits(tx, &sql, args)?);
+            queries.push((sql, args));
+        }
+    }
+    queries
+}
+
+/// The reports of open entries of `incoming.enterprise` that share a key with it, oldest entry
+/// first, as scoring candidates.
+pub(crate) fn candidates(
+    tx: &Transaction<'_>,
+    incoming: &ReportFacts,
+    cfg: &DedupConfig,
+) -> StoreResult<Vec<Candidate>> {
+    let mut ids: Vec<Hit> = Vec::new();
+    for (sql, args) in candidate_queries(incoming, cfg) {
+        for r in hits(tx, &sql, args)? {
+            if !ids.iter().any(|(id, _, _)| *id == r.0) {
+                ids.push(r);
+            }
         }
     }
     ids.truncate(MAX_CANDIDATES);
@@ -285,4 +292,100 @@ pub(crate) fn index_report(tx: &Transaction<'_>, f: &ReportFacts) -> StoreResult
         params![id, cell],
     )?;
     Ok(())
+}
+
+/// Hooks for the scale benchmark (`benches/dedup_scale.rs`): the candidate lookup of filing,
+/// run outside of filing. Not part of the storage API ([`crate::store::Store`]).
+impl super::SqliteStore {
+    /// Runs exactly the candidate lookup `file_report` runs for `incoming`, in a transaction
+    /// that is rolled back, on the writer connection (blocking: call it from a plain thread).
+    #[doc(hidden)]
+    pub fn lookup_candidates_blocking(
+        &self,
+        incoming: &ReportFacts,
+    ) -> StoreResult<Vec<Candidate>> {
+        let mut conn = super::lock(&self.inner.writer);
+        let tx = conn.transaction()?;
+        let out = candidates(&tx, incoming, &self.inner.dedup);
+        tx.rollback()?;
+        out
+    }
+
+    /// `EXPLAIN QUERY PLAN` of each candidate query for `incoming`, one line per plan step.
+    #[doc(hidden)]
+    pub fn explain_candidate_queries_blocking(
+        &self,
+        incoming: &ReportFacts,
+    ) -> StoreResult<Vec<Vec<String>>> {
+        let conn = super::lock(&self.inner.writer);
+        candidate_queries(incoming, &self.inner.dedup)
+            .into_iter()
+            .map(|(sql, args)| {
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let rows = stmt
+                    .query_map(params_from_iter(args), |r| r.get::<_, String>(3))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use hazardsnap_model::{Category, ReportKind};
+
+    /// An arriving report with every key: a photo, a site point, a location.
+    fn incoming() -> ReportFacts {
+        ReportFacts {
+            report_id: uuid::Uuid::now_v7(),
+            enterprise: "E001".into(),
+            kind: ReportKind::Hazard,
+            category: Category::EquipmentGuarding,
+            site_code: Some("E001-P01".into()),
+            location: Some(Location {
+                lat: 36.8,
+                lon: 117.87,
+                accuracy_m: Some(10.0),
+            }),
+            captured_at: Utc::now(),
+            note: "阀门泄漏".into(),
+            photos: vec![Fingerprint {
+                sha256: [7; 32],
+                phash: [0x5A; 32],
+                scene: SceneSignature::default(),
+            }],
+        }
+    }
+
+    /// The candidate lookup must search indexes, never scan a table: the plan's text, not a
+    /// timing. The server never runs ANALYZE, so the plan of an empty database is the plan of
+    /// a full one.
+    #[test]
+    fn candidate_queries_search_indexes_and_scan_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::SqliteStore::open(dir.path().join("db.sqlite3")).unwrap();
+        let plans = store
+            .explain_candidate_queries_blocking(&incoming())
+            .unwrap();
+        assert_eq!(plans.len(), 3, "phash bands, site point, location cells");
+        for plan in &plans {
+            for step in plan {
+                assert!(
+                    step.starts_with("SEARCH ") || step.starts_with("USE TEMP B-TREE"),
+                    "not an index search: {step:?} in {plan:?}"
+                );
+            }
+        }
+        let expect = [
+            "SEARCH k USING PRIMARY KEY (enterprise=? AND key=?)",
+            "SEARCH r USING INDEX reports_dedup_site (enterprise=? AND site_code=? AND captured_at>? AND captured_at<?)",
+            "SEARCH r USING INDEX reports_dedup_cell (enterprise=? AND location_cell=? AND captured_at>? AND captured_at<?)",
+        ];
+        for (plan, first) in plans.iter().zip(expect) {
+            assert_eq!(plan.first().map(String::as_str), Some(first), "{plan:?}");
+        }
+    }
 }

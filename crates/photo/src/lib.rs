@@ -18,12 +18,15 @@
 //! Every failure is a typed [`PhotoError`]; hostile files (decompression bombs, truncated or
 //! corrupt data) are refused from their header where possible, and no input makes it panic.
 //!
-//! The default build is pure Rust (`jpeg-decoder`, `jpeg-encoder`, `fast_image_resize`,
-//! `image` for PNG/WebP). The `turbo` feature swaps JPEG decoding and encoding for
-//! libjpeg-turbo (C with SIMD, compiled by `cc` with the platform's clang on Android and iOS):
-//! about a third faster, see `BENCH.md`. Fingerprints from the two builds are not bit-identical
-//! (different IDCTs), so a phone and a server comparing `phash` exactly should use the same
-//! build; [`compare`] tolerates the difference.
+//! The default build (feature `turbo`) decodes and encodes JPEG with libjpeg-turbo (C with
+//! SIMD, vendored by `mozjpeg-sys` and compiled by `cc` with the platform's own clang on
+//! Android and iOS; on x86 its SIMD needs `nasm` on the build machine, and without it the
+//! build still succeeds in plain C, ~1.4× slower, with a cargo warning that cargo hides).
+//! `--no-default-features` is the pure-Rust build (`jpeg-decoder`, `jpeg-encoder`), about 2×
+//! slower, for targets without a C toolchain. Both use `fast_image_resize` and `image` (PNG,
+//! WebP). Fingerprints from the two builds are not bit-identical (different IDCTs), so a phone
+//! and a server comparing `phash` exactly should use the same build; [`compare`] tolerates the
+//! difference. Timings, memory and quality against libvips and `djpeg` are in `BENCH.md`.
 
 mod decode;
 mod encode;
@@ -272,10 +275,9 @@ fn process_inner(
     stage("decode");
 
     let (w, h) = fit(decoded.width, decoded.height, max_side);
-    let resized = raster::resize(&decoded, w, h)?;
-    drop(decoded);
+    let (resized, spare) = raster::shrink(decoded, w, h)?;
     stage("resize");
-    let upright = raster::orient(resized, metadata.orientation);
+    let upright = raster::orient(resized, metadata.orientation, spare);
     stage("orient");
     let (stored, upright) = encode::encode_within(upright, cfg.quality, cfg.max_stored_bytes)?;
     decode::check_deadline(start, limits)?;

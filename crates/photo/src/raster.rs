@@ -102,11 +102,7 @@ pub(crate) fn resize_with(
     if src.width == w && src.height == h {
         return Ok(src.clone());
     }
-    let pt = if src.channels == 1 {
-        fr::PixelType::U8
-    } else {
-        fr::PixelType::U8x3
-    };
+    let pt = pixel_type(src.channels);
     let src_view = fr::images::ImageRef::new(src.width, src.height, &src.data, pt)
         .map_err(|e| PhotoError::Corrupt(format!("resize source: {e}")))?;
     let mut dst = fr::images::Image::new(w, h, pt);
@@ -117,16 +113,73 @@ pub(crate) fn resize_with(
     Raster::new(w, h, src.channels, dst.into_vec())
 }
 
-/// Applies EXIF orientation `o` (1–8) so that the result displays upright with no tag.
-pub(crate) fn orient(src: Raster, o: u8) -> Raster {
+/// Shrinks `src` (consumed) to `w`×`h` with Lanczos3, as [`resize`], but with the two passes
+/// run separately so that no buffer is faulted in twice: the vertical pass writes a fresh
+/// `src.width`×`h` image, and the horizontal pass writes into `src`'s own buffer, which is
+/// free by then and at least as large. Returns the result and that intermediate buffer, which
+/// the caller can reuse (for the orientation). At 2000×1500 → 1920×1440 this saves ~8 MB of
+/// page faults and zeroing, a third of the resize time, with the same pixels.
+pub(crate) fn shrink(src: Raster, w: u32, h: u32) -> Result<(Raster, Vec<u8>), PhotoError> {
+    if (src.width, src.height) == (w, h) {
+        return Ok((src, Vec::new()));
+    }
+    if w > src.width || h > src.height {
+        return Ok((resize(&src, w, h)?, Vec::new()));
+    }
+    let c = usize::from(src.channels);
+    let mut tall = vec![0u8; src.width as usize * h as usize * c];
+    convolve(&src, src.width, h, &mut tall)?;
+    let mid = Raster {
+        width: src.width,
+        height: h,
+        channels: src.channels,
+        data: tall,
+    };
+    let mut out = src.data;
+    out.truncate(w as usize * h as usize * c);
+    convolve(&mid, w, h, &mut out)?;
+    Ok((
+        Raster {
+            width: w,
+            height: h,
+            channels: mid.channels,
+            data: out,
+        },
+        mid.data,
+    ))
+}
+
+/// One Lanczos3 convolution of `src` into `dst` (w×h, same channels); fast_image_resize runs
+/// only the passes whose size changes.
+fn convolve(src: &Raster, w: u32, h: u32, dst: &mut [u8]) -> Result<(), PhotoError> {
+    let pt = pixel_type(src.channels);
+    let src_view = fr::images::ImageRef::new(src.width, src.height, &src.data, pt)
+        .map_err(|e| PhotoError::Corrupt(format!("resize source: {e}")))?;
+    let mut dst = fr::images::Image::from_slice_u8(w, h, dst, pt)
+        .map_err(|e| PhotoError::Corrupt(format!("resize target: {e}")))?;
+    let opts =
+        fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
+    fr::Resizer::new()
+        .resize(&src_view, &mut dst, &opts)
+        .map_err(|e| PhotoError::Corrupt(format!("resize: {e}")))
+}
+
+fn pixel_type(channels: u8) -> fr::PixelType {
+    if channels == 1 {
+        fr::PixelType::U8
+    } else {
+        fr::PixelType::U8x3
+    }
+}
+
+/// Applies EXIF orientation `o` (1–8) so that the result displays upright with no tag. The
+/// pixels go into `spare` (a buffer the caller no longer needs, so that a 1920 px photo does
+/// not fault in another 8 MB of fresh pages); `src`'s own buffer is dropped.
+pub(crate) fn orient(src: Raster, o: u8, spare: Vec<u8>) -> Raster {
     if !(2..=8).contains(&o) {
         return src;
     }
-    let (w, h, c) = (
-        src.width as isize,
-        src.height as isize,
-        isize::from(src.channels),
-    );
+    let (w, h) = (src.width as isize, src.height as isize);
     let transposed = o >= 5;
     let (ow, oh) = if transposed { (h, w) } else { (w, h) };
     // Source pixel of display pixel (dx, dy) as sx = x0 + xdx·dx + xdy·dy, sy likewise, so the
@@ -140,32 +193,58 @@ pub(crate) fn orient(src: Raster, o: u8) -> Raster {
         7 => ((w - 1, 0, -1), (h - 1, -1, 0)),
         _ => ((w - 1, 0, -1), (0, 1, 0)),
     };
-    let step_x = c * (xdx + ydx * w);
-    let step_y = c * (xdy + ydy * w);
-    let mut out = vec![0u8; src.data.len()];
-    let cu = c as usize;
-    // 32×32 tiles: a transposing copy walks source columns, and a whole 1920 px column touches
-    // 1920 cache lines; a tile's 32 source rows stay in L1.
-    const TILE: isize = 32;
-    for ty in (0..oh).step_by(TILE as usize) {
-        for tx in (0..ow).step_by(TILE as usize) {
-            for dy in ty..(ty + TILE).min(oh) {
-                let mut si = c * (x0 + y0 * w) + dy * step_y + tx * step_x;
-                let start = ((dy * ow + tx) * c) as usize;
-                let end = ((dy * ow + (tx + TILE).min(ow)) * c) as usize;
-                for px in out[start..end].chunks_exact_mut(cu) {
-                    let s = si as usize;
-                    px.copy_from_slice(&src.data[s..s + cu]);
-                    si += step_x;
-                }
-            }
-        }
+    let mut out = spare;
+    out.clear();
+    out.resize(src.data.len(), 0);
+    let walk = Walk {
+        ow,
+        oh,
+        origin: x0 + y0 * w,
+        step_x: xdx + ydx * w,
+        step_y: xdy + ydy * w,
+    };
+    match src.channels {
+        1 => walk.copy::<1>(&src.data, &mut out),
+        _ => walk.copy::<3>(&src.data, &mut out),
     }
     Raster {
         width: ow as u32,
         height: oh as u32,
         channels: src.channels,
         data: out,
+    }
+}
+
+/// How display pixels map to source pixels, counted in pixels (not bytes) of the source.
+struct Walk {
+    ow: isize,
+    oh: isize,
+    origin: isize,
+    step_x: isize,
+    step_y: isize,
+}
+
+impl Walk {
+    /// The pixel size is a constant so that each move is one or two plain loads and stores
+    /// instead of a `memcpy` call per pixel (the generic version cost 11 ms at 1920 px).
+    fn copy<const C: usize>(&self, src: &[u8], out: &mut [u8]) {
+        // 32×32 tiles: a transposing copy walks source columns, and a whole 1920 px column
+        // touches 1920 cache lines; a tile's 32 source rows stay in L1.
+        const TILE: isize = 32;
+        for ty in (0..self.oh).step_by(TILE as usize) {
+            for tx in (0..self.ow).step_by(TILE as usize) {
+                for dy in ty..(ty + TILE).min(self.oh) {
+                    let mut si = self.origin + dy * self.step_y + tx * self.step_x;
+                    let start = (dy * self.ow + tx) as usize * C;
+                    let end = (dy * self.ow + (tx + TILE).min(self.ow)) as usize * C;
+                    for px in out[start..end].chunks_exact_mut(C) {
+                        let s = si as usize * C;
+                        px.copy_from_slice(&src[s..s + C]);
+                        si += self.step_x;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -190,7 +269,7 @@ mod tests {
             channels: 1,
             data: vec![1, 2],
         };
-        let o = orient(r, 6);
+        let o = orient(r, 6, Vec::new());
         assert_eq!((o.width, o.height), (1, 2));
         assert_eq!(o.data, vec![1, 2]);
         let r = Raster {
@@ -199,7 +278,7 @@ mod tests {
             channels: 1,
             data: vec![1, 2],
         };
-        let o = orient(r, 8);
+        let o = orient(r, 8, Vec::new());
         assert_eq!(o.data, vec![2, 1]);
     }
 }

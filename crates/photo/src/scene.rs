@@ -269,34 +269,64 @@ fn circle_offsets(w: usize) -> [isize; 16] {
     CIRCLE.map(|(dx, dy)| dy as isize * w as isize + dx as isize)
 }
 
-/// FAST-9 test at flat index `i`; returns the corner strength (sum of the circle's contrast
-/// beyond `t`) or 0.
-fn fast_score(img: &[u8], i: usize, offs: &[isize; 16], t: i16) -> u32 {
-    let at = |k: usize| i16::from(img[i.wrapping_add_signed(offs[k])]);
-    let c = i16::from(img[i]);
-    let (hi, lo) = (c + t, c - t);
-    // Any 9-arc of the 16 covers at least two of the four compass points.
-    let (n, e, s, w) = (at(0), at(4), at(8), at(12));
-    let bright = u8::from(n > hi) + u8::from(e > hi) + u8::from(s > hi) + u8::from(w > hi);
-    let dark = u8::from(n < lo) + u8::from(e < lo) + u8::from(s < lo) + u8::from(w < lo);
-    if bright < 2 && dark < 2 {
-        return 0;
-    }
-    let (mut bm, mut dm, mut strength) = (0u32, 0u32, 0u32);
-    for k in 0..16 {
-        let v = at(k);
-        if v > hi {
-            bm |= 1 << k;
-            strength += (v - hi) as u32;
-        } else if v < lo {
-            dm |= 1 << k;
-            strength += (lo - v) as u32;
+/// Corner strength of the FAST-9 corner at flat index `i` whose circle masks are `bright` and
+/// `dark` (bit k set when circle pixel k is brighter than centre + `t`, or darker than centre −
+/// `t`): the sum of the circle's contrast beyond `t`, at least 1.
+fn fast_strength(img: &[u8], i: usize, offs: &[isize; 16], t: u8, bright: u16, dark: u16) -> u32 {
+    let c = img[i];
+    let (hi, lo) = (c.saturating_add(t), c.saturating_sub(t));
+    let mut strength = 0u32;
+    for (k, &o) in offs.iter().enumerate() {
+        let v = img[i.wrapping_add_signed(o)];
+        if bright & (1 << k) != 0 {
+            strength += u32::from(v - hi);
+        } else if dark & (1 << k) != 0 {
+            strength += u32::from(lo - v);
         }
     }
-    if has_arc(bm) || has_arc(dm) {
-        strength.max(1)
-    } else {
-        0
+    strength.max(1)
+}
+
+/// FAST-9 strengths of one row: `score[x]` for the pixels `x0..x0 + n` of the row starting at
+/// flat index `row`. The sixteen circle comparisons run over the whole row at once (plain
+/// loops over byte slices, which the compiler turns into SIMD compares), building a 16-bit
+/// mask per pixel; only pixels with nine or more set bits are checked for a contiguous arc.
+/// Same corners and strengths as testing pixel by pixel, several times faster.
+#[allow(clippy::too_many_arguments)]
+fn fast_row(
+    img: &[u8],
+    row: usize,
+    x0: usize,
+    offs: &[isize; 16],
+    t: u8,
+    bright: &mut [u16],
+    dark: &mut [u16],
+    score: &mut [u32],
+) {
+    let n = score.len();
+    let centre = &img[row + x0..row + x0 + n];
+    bright.fill(0);
+    dark.fill(0);
+    for (k, &o) in offs.iter().enumerate() {
+        let start = (row + x0).wrapping_add_signed(o);
+        let ring = &img[start..start + n];
+        let bit = 1u16 << k;
+        for (((b, d), &v), &c) in bright.iter_mut().zip(dark.iter_mut()).zip(ring).zip(centre) {
+            // Saturating bounds give the same answers as signed arithmetic: a centre within
+            // `t` of 255 has no brighter neighbour, within `t` of 0 no darker one.
+            *b |= if v > c.saturating_add(t) { bit } else { 0 };
+            *d |= if v < c.saturating_sub(t) { bit } else { 0 };
+        }
+    }
+    for (x, s) in score.iter_mut().enumerate() {
+        let (b, d) = (bright[x], dark[x]);
+        let corner = (b.count_ones() >= 9 && has_arc(u32::from(b)))
+            || (d.count_ones() >= 9 && has_arc(u32::from(d)));
+        *s = if corner {
+            fast_strength(img, row + x0 + x, offs, t, b, d)
+        } else {
+            0
+        };
     }
 }
 
@@ -344,7 +374,7 @@ struct Candidate {
     score: f32,
 }
 
-fn detect(level: &Level, li: usize, t: i16, out: &mut Vec<Candidate>) {
+fn detect(level: &Level, li: usize, t: u8, out: &mut Vec<Candidate>) {
     let (w, h) = (level.w, level.h);
     if w <= 2 * BORDER || h <= 2 * BORDER {
         return;
@@ -353,10 +383,20 @@ fn detect(level: &Level, li: usize, t: i16, out: &mut Vec<Candidate>) {
     // corners better but costs a 7×7 window, is computed only for the survivors.
     let mut score = vec![0u32; w * h];
     let offs = circle_offsets(w);
+    let n = w - 2 * BORDER;
+    let (mut bright, mut dark) = (vec![0u16; n], vec![0u16; n]);
     for y in BORDER..h - BORDER {
-        for x in BORDER..w - BORDER {
-            score[y * w + x] = fast_score(&level.img, y * w + x, &offs, t);
-        }
+        let row = y * w;
+        fast_row(
+            &level.img,
+            row,
+            BORDER,
+            &offs,
+            t,
+            &mut bright,
+            &mut dark,
+            &mut score[row + BORDER..row + BORDER + n],
+        );
     }
     for y in BORDER..h - BORDER {
         for x in BORDER..w - BORDER {
@@ -419,7 +459,7 @@ pub(crate) fn extract(luma: &[u8], w: usize, h: usize) -> SceneSignature {
         });
     }
     let mut cands = Vec::new();
-    for t in [20i16, 8] {
+    for t in [20u8, 8] {
         cands.clear();
         for (li, level) in levels.iter().enumerate() {
             detect(level, li, t, &mut cands);

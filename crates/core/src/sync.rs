@@ -13,8 +13,12 @@
 //! retried a few times with exponential backoff and jitter; if it still fails the reports
 //! concerned get a retry count and a `next_attempt_at`, and the run ends with what it has done.
 
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -39,6 +43,12 @@ const KEY_UNMETERED_ONLY: &str = "unmetered_only";
 const UPLOAD_OFFSET: &str = "upload-offset";
 /// Attempts of one request within a run before the run gives up on it.
 const ATTEMPTS: u32 = 4;
+/// Photo uploads in flight at once within a run.
+const PHOTO_CONCURRENCY: usize = 3;
+/// `429` answers one request waits out (by `Retry-After`) before they count as failures.
+const RATE_LIMIT_WAITS: u32 = 30;
+/// The longest wait for one `429` within a run, whatever its `Retry-After` says.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// The device's enrollment (设备注册信息).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -196,32 +206,42 @@ impl Run<'_> {
         }
     }
 
-    /// Sends a request built by `make`, retrying transient failures with backoff.
+    /// Sends a request built by `make`, retrying transient failures with backoff. A 429 is
+    /// waited out for as long as the server's `Retry-After` says (a few times, without using
+    /// up the attempts): a phone with a full outbox meets the rate limit on every long sync,
+    /// and giving up after a few quick retries would end the run with most of it unsent.
     async fn send<F>(&self, make: F) -> Result<Response, Fail>
     where
         F: Fn() -> reqwest::RequestBuilder,
     {
         let mut last = String::new();
-        for n in 0..ATTEMPTS {
+        let (mut n, mut waits) = (0, 0);
+        while n < ATTEMPTS {
             if self.cancelled() {
                 return Err(Fail::Cancelled);
-            }
-            if n > 0 {
-                tokio::time::sleep(pause(n - 1)).await;
             }
             match make().bearer_auth(&self.token).send().await {
                 Ok(resp) => {
                     let s = resp.status();
-                    if s.is_server_error()
-                        || s == StatusCode::TOO_MANY_REQUESTS
-                        || s == StatusCode::REQUEST_TIMEOUT
-                    {
+                    if s == StatusCode::TOO_MANY_REQUESTS && waits < RATE_LIMIT_WAITS {
+                        waits += 1;
                         last = format!("HTTP {s}");
+                        tokio::time::sleep(retry_after(&resp)).await;
                         continue;
                     }
-                    return Ok(resp);
+                    if !(s.is_server_error()
+                        || s == StatusCode::TOO_MANY_REQUESTS
+                        || s == StatusCode::REQUEST_TIMEOUT)
+                    {
+                        return Ok(resp);
+                    }
+                    last = format!("HTTP {s}");
                 }
                 Err(e) => last = e.without_url().to_string(),
+            }
+            n += 1;
+            if n < ATTEMPTS {
+                tokio::time::sleep(pause(n - 1)).await;
             }
         }
         Err(Fail::Transient(last))
@@ -322,7 +342,10 @@ impl Run<'_> {
                 .iter()
                 .flat_map(|r| r.photos.iter().map(|p| p.sha256.clone()))
                 .collect();
-            shas.dedup();
+            // Two reports may share a photo: upload it once (and never twice at the same time,
+            // which the server refuses as an upload in progress).
+            let mut seen = HashSet::new();
+            shas.retain(|s| seen.insert(s.clone()));
             let known = {
                 let shas = shas.clone();
                 self.core
@@ -337,51 +360,81 @@ impl Run<'_> {
                 .map(|p| p.bytes)
                 .sum();
             let mut done_bytes = 0;
-            for sha in &todo {
-                match self.upload_photo(sha).await {
-                    Ok(n) => {
-                        if n > 0 {
-                            self.out.photos_uploaded += 1;
-                            self.out.bytes_uploaded += n;
-                        }
-                        done_bytes += n;
-                        self.progress(ProgressStage::UploadingPhotos, done_bytes, total_bytes);
-                        let sha = sha.clone();
-                        self.core.with_store(move |s| s.mark_uploaded(&sha)).await?;
+            let (mut photos_sent, mut bytes_sent, mut refused) = (0, 0, 0);
+            let mut stop = None;
+            {
+                // A few photos in flight: the server verifies each one (hash, full decode,
+                // fingerprint) before it answers, and one at a time leaves its cores and the
+                // link idle in turns. Each upload is still HEAD then PUT, resumable.
+                let this: &Self = self;
+                let mut queue = todo.iter();
+                let mut in_flight: Vec<PhotoUpload<'_>> = Vec::new();
+                loop {
+                    while stop.is_none() && in_flight.len() < PHOTO_CONCURRENCY {
+                        let Some(sha) = queue.next() else { break };
+                        in_flight.push(Box::pin(async move {
+                            (sha.as_str(), this.upload_photo(sha).await)
+                        }));
                     }
-                    Err(Fail::Permanent(body)) => {
-                        // A photo the server will never take: its reports can never go.
-                        let ids: Vec<_> = batch
-                            .iter()
-                            .filter(|r| r.photos.iter().any(|p| &p.sha256 == sha))
-                            .map(|r| r.id)
-                            .collect();
-                        self.core
-                            .with_store(move |s| {
-                                for id in ids {
-                                    s.apply_submit_result(&SubmitResult {
-                                        id,
-                                        outcome: SubmitOutcome::Invalid,
-                                        entry_id: None,
-                                        entry_number: None,
-                                        status: None,
-                                        missing_photos: Vec::new(),
-                                        error: Some(body.clone()),
-                                    })?;
-                                }
-                                Ok(())
-                            })
-                            .await?;
-                        self.out.failed += 1;
+                    if in_flight.is_empty() {
+                        break;
                     }
-                    Err(f) => {
-                        let ids = batch.iter().map(|r| r.id.to_string()).collect();
-                        if let Fail::Transient(reason) = &f {
-                            self.mark_failed(ids, reason.clone()).await?;
+                    let (sha, result) = next_done(&mut in_flight).await;
+                    match result {
+                        Ok(n) => {
+                            if n > 0 {
+                                photos_sent += 1;
+                                bytes_sent += n;
+                            }
+                            done_bytes += n;
+                            this.progress(ProgressStage::UploadingPhotos, done_bytes, total_bytes);
+                            let sha = sha.to_owned();
+                            this.core.with_store(move |s| s.mark_uploaded(&sha)).await?;
                         }
-                        return Ok(Some(f));
+                        Err(Fail::Permanent(body)) => {
+                            // A photo the server will never take: its reports can never go.
+                            let ids: Vec<_> = batch
+                                .iter()
+                                .filter(|r| r.photos.iter().any(|p| p.sha256 == sha))
+                                .map(|r| r.id)
+                                .collect();
+                            refused += ids.len() as u64;
+                            this.core
+                                .with_store(move |s| {
+                                    for id in ids {
+                                        s.apply_submit_result(&SubmitResult {
+                                            id,
+                                            outcome: SubmitOutcome::Invalid,
+                                            entry_id: None,
+                                            entry_number: None,
+                                            status: None,
+                                            missing_photos: Vec::new(),
+                                            error: Some(body.clone()),
+                                        })?;
+                                    }
+                                    Ok(())
+                                })
+                                .await?;
+                        }
+                        // Stop starting uploads; those in flight finish (what they send is
+                        // kept either way: the server keeps partial uploads for resuming).
+                        Err(f) => {
+                            if stop.is_none() {
+                                stop = Some(f);
+                            }
+                        }
                     }
                 }
+            }
+            self.out.photos_uploaded += photos_sent;
+            self.out.bytes_uploaded += bytes_sent;
+            self.out.failed += refused;
+            if let Some(f) = stop {
+                let ids = batch.iter().map(|r| r.id.to_string()).collect();
+                if let Fail::Transient(reason) = &f {
+                    self.mark_failed(ids, reason.clone()).await?;
+                }
+                return Ok(Some(f));
             }
 
             // Reports refused above are no longer queued; send the rest.
@@ -407,31 +460,55 @@ impl Run<'_> {
                 reports: still.clone(),
             };
             let url = format!("{}/api/v1/reports", self.base);
-            let resp = match self.send(|| self.http.post(&url).json(&body)).await {
-                Ok(r) if r.status().is_success() => r,
-                Ok(r) => {
-                    let f = classify(r).await;
-                    if let Fail::Permanent(b) = &f {
-                        let reason = format!("{}: {}", b.error, b.message);
-                        self.mark_failed(still.iter().map(|r| r.id.to_string()).collect(), reason)
+            let mut answer = None;
+            let mut lost = String::new();
+            for n in 0..ATTEMPTS {
+                if n > 0 {
+                    tokio::time::sleep(pause(n - 1)).await;
+                }
+                let resp = match self.send(|| self.http.post(&url).json(&body)).await {
+                    Ok(r) if r.status().is_success() => r,
+                    Ok(r) => {
+                        let f = classify(r).await;
+                        if let Fail::Permanent(b) = &f {
+                            let reason = format!("{}: {}", b.error, b.message);
+                            self.mark_failed(
+                                still.iter().map(|r| r.id.to_string()).collect(),
+                                reason,
+                            )
                             .await?;
+                        }
+                        return Ok(Some(f));
                     }
-                    return Ok(Some(f));
-                }
-                Err(f) => {
-                    if let Fail::Transient(reason) = &f {
-                        self.mark_failed(
-                            still.iter().map(|r| r.id.to_string()).collect(),
-                            reason.clone(),
-                        )
-                        .await?;
+                    Err(f) => {
+                        if let Fail::Transient(reason) = &f {
+                            self.mark_failed(
+                                still.iter().map(|r| r.id.to_string()).collect(),
+                                reason.clone(),
+                            )
+                            .await?;
+                        }
+                        return Ok(Some(f));
                     }
-                    return Ok(Some(f));
+                };
+                match resp.json::<SubmitResults>().await {
+                    Ok(r) => {
+                        answer = Some(r);
+                        break;
+                    }
+                    // The answer was cut after the server committed the batch: sending it
+                    // again is harmless (idempotent by report id) and brings the answer back
+                    // as `already_accepted`, so the run goes on instead of ending here.
+                    Err(e) => lost = e.without_url().to_string(),
                 }
-            };
-            let results: SubmitResults = match resp.json().await {
-                Ok(r) => r,
-                Err(e) => return Ok(Some(Fail::Transient(e.without_url().to_string()))),
+            }
+            let Some(results) = answer else {
+                self.mark_failed(
+                    still.iter().map(|r| r.id.to_string()).collect(),
+                    lost.clone(),
+                )
+                .await?;
+                return Ok(Some(Fail::Transient(lost)));
             };
             let applied = self
                 .core
@@ -510,6 +587,36 @@ impl Run<'_> {
             cursor = next;
         }
     }
+}
+
+/// One photo upload in flight: the photo's name and how its upload ended.
+type PhotoUpload<'a> = Pin<Box<dyn Future<Output = (&'a str, Result<u64, Fail>)> + Send + 'a>>;
+
+/// Waits for the first of the uploads in flight to end and takes it out of the set.
+async fn next_done<'a>(in_flight: &mut Vec<PhotoUpload<'a>>) -> (&'a str, Result<u64, Fail>) {
+    std::future::poll_fn(|cx| {
+        for i in 0..in_flight.len() {
+            if let Poll::Ready(out) = in_flight[i].as_mut().poll(cx) {
+                drop(in_flight.swap_remove(i));
+                return Poll::Ready(out);
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// How long a `429` asks to wait: its `Retry-After` seconds (at most [`MAX_RETRY_AFTER`]),
+/// else one second; with jitter, so that phones limited together do not return together.
+fn retry_after(r: &Response) -> Duration {
+    let secs = r
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(1.0)
+        .clamp(0.0, MAX_RETRY_AFTER.as_secs_f64());
+    Duration::from_secs_f64(secs * rand::rng().random_range(1.0..1.25))
 }
 
 fn header_offset(r: &Response) -> Option<u64> {

@@ -350,3 +350,56 @@ pub fn encode(img: &image::RgbImage, quality: u8) -> Vec<u8> {
     img.write_with_encoder(enc).expect("encode");
     out
 }
+
+/// A temporary folder on a memory file system when the machine has one (`/dev/shm`), else
+/// the usual temporary folder. For tests that write thousands of small files: each fsync costs
+/// a real disk tens of milliseconds, and a SIGKILL loses nothing from the page cache anyway,
+/// so crash tests prove the same on either.
+pub fn fast_tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir()
+        && let Ok(dir) = tempfile::tempdir_in(shm)
+    {
+        return dir;
+    }
+    tempfile::tempdir().expect("tempdir")
+}
+
+impl TestServer {
+    /// Like [`TestServer::start_with`], on a data folder the caller chose (e.g. from
+    /// [`fast_tempdir`]).
+    pub async fn start_in(data: tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config {
+            data_dir: data.path().to_path_buf(),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            ..Config::new()
+        };
+        config.device_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        config.enroll_per_minute = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        tune(&mut config);
+        let server = Server::bind(config).await.expect("bind");
+        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), ROSTER)
+            .await
+            .expect("roster");
+        let base = format!("http://{}", server.local_addr());
+        let state = server.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+        });
+        TestServer {
+            base,
+            state,
+            data,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+}

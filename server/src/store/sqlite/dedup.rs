@@ -13,6 +13,8 @@
 //! filed one after the other, and the second sees the first's entry. Concurrency safety is by
 //! construction, not by timing.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::Duration;
 use hazardsnap_dedup::{Candidate, DedupConfig, ReportFacts, keys};
 use hazardsnap_model::{Location, ReportSubmission};
@@ -47,6 +49,12 @@ const MAX_CANDIDATES: usize = 256;
 /// keypoint comparison, and a site point with more open entries than this in the time window
 /// is far beyond what one enterprise's union officer could review anyway.
 const MAX_PLACE_CANDIDATES: usize = 64;
+/// Reports of one entry scored per arriving report at most, the newest first. An entry scores
+/// as its best-matching report, and the reports of one entry show the same hazard: the tenth
+/// worker's photo is as good a witness as the hundredth. Without this cap an entry that keeps
+/// gathering duplicates (a hazard everyone walks past) makes each new duplicate cost more
+/// than the last.
+const MAX_REPORTS_PER_ENTRY: usize = 8;
 
 /// The ledger whose enterprise receives the report.
 pub(crate) fn assign_enterprise(
@@ -253,11 +261,20 @@ pub(crate) fn candidates(
     cfg: &DedupConfig,
 ) -> StoreResult<Vec<Candidate>> {
     let mut ids: Vec<Hit> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut per_entry: HashMap<String, usize> = HashMap::new();
     for (sql, args) in candidate_queries(incoming, cfg) {
         for r in hits(tx, &sql, args)? {
-            if !ids.iter().any(|(id, _, _)| *id == r.0) {
-                ids.push(r);
+            if seen.contains(&r.0) {
+                continue;
             }
+            let n = per_entry.entry(r.1.clone()).or_default();
+            if *n >= MAX_REPORTS_PER_ENTRY {
+                continue;
+            }
+            *n += 1;
+            seen.insert(r.0.clone());
+            ids.push(r);
         }
     }
     ids.truncate(MAX_CANDIDATES);

@@ -20,6 +20,11 @@ skip() {
 echo "== cargo test --workspace"
 cargo test --workspace
 
+# The photo pipeline's pure-Rust path (no C compiler needed), kept for platforms where
+# libjpeg-turbo cannot be built: the same tests, without the default libjpeg-turbo backend.
+echo "== photo pipeline, pure-Rust build"
+cargo test -p hazardsnap-photo --no-default-features
+
 if [ -x tests/python/run.sh ]; then
   echo "== Python FFI tests"
   if command -v python3 >/dev/null && python3 -c 'import pytest' 2>/dev/null; then

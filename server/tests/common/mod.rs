@@ -79,40 +79,7 @@ impl TestServer {
 
     /// Starts a server with another roster.
     pub async fn start_roster(roster: &str, tune: impl FnOnce(&mut Config)) -> TestServer {
-        let data = tempfile::tempdir().expect("tempdir");
-        let mut config = Config {
-            data_dir: data.path().to_path_buf(),
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            ..Config::new()
-        };
-        // Tests fire requests back to back; the production limit is not what they test.
-        config.device_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
-        config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
-        config.enroll_per_minute = std::num::NonZeroU32::new(100_000).expect("nonzero");
-        tune(&mut config);
-        let server = Server::bind(config).await.expect("bind");
-        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), roster)
-            .await
-            .expect("roster");
-        let base = format!("http://{}", server.local_addr());
-        let state = server.state().clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            server
-                .run(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
-        });
-        TestServer {
-            base,
-            state,
-            data,
-            http: reqwest::Client::new(),
-            stop: Some(stop),
-            task: Some(task),
-        }
+        TestServer::start_roster_in(tempfile::tempdir().expect("tempdir"), roster, tune).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -369,17 +336,27 @@ impl TestServer {
     /// Like [`TestServer::start_with`], on a data folder the caller chose (e.g. from
     /// [`fast_tempdir`]).
     pub async fn start_in(data: tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_roster_in(data, ROSTER, tune).await
+    }
+
+    /// A server with `roster` on the data folder `data`.
+    pub async fn start_roster_in(
+        data: tempfile::TempDir,
+        roster: &str,
+        tune: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let mut config = Config {
             data_dir: data.path().to_path_buf(),
             listen: "127.0.0.1:0".parse().expect("addr"),
             ..Config::new()
         };
+        // Tests fire requests back to back; the production limit is not what they test.
         config.device_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
         config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
         config.enroll_per_minute = std::num::NonZeroU32::new(100_000).expect("nonzero");
         tune(&mut config);
         let server = Server::bind(config).await.expect("bind");
-        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), ROSTER)
+        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), roster)
             .await
             .expect("roster");
         let base = format!("http://{}", server.local_addr());

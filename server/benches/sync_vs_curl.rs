@@ -24,26 +24,11 @@ use hazardsnap_core::{
     CaptureRequest, HazardCore, PhotoSource, Progress, ProgressListener, ProgressStage,
     ReportContent, SyncOptions,
 };
-use hazardsnap_model::{Category, EnrollResponse};
+use hazardsnap_model::Category;
 use hazardsnap_photo::PipelineConfig;
-use hazardsnap_server::{Config, Server};
 
-const ROSTER: &str = r#"
-[district]
-name = "周村区"
-[[towns]]
-code = "T01"
-name = "丝绸路街道"
-[[enterprises]]
-code = "E001"
-name = "某化工有限公司"
-town = "T01"
-industry = "hazardous_chemicals"
-[[enrollment_codes]]
-code = "E001-JOIN-BENCH"
-enterprise = "E001"
-"#;
-const CODE: &str = "E001-JOIN-BENCH";
+/// The test roster's enrollment code of enterprise E001.
+const CODE: &str = "E001-JOIN-7H3K";
 /// The stored size the issue asks for.
 const TARGET_BYTES: usize = 400 * 1024;
 
@@ -53,6 +38,8 @@ const TARGET_BYTES: usize = 400 * 1024;
 #[allow(unused_imports)]
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+use common::TestServer;
 
 /// A 1280×960 photo of hazard `seed`: a generated scene under sensor noise of `amp`, which
 /// sets the JPEG's size.
@@ -98,26 +85,16 @@ fn calibrate(cfg: &PipelineConfig) -> (u32, usize) {
     (hi, stored(hi))
 }
 
-async fn server(dir: &Path) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let mut config = Config {
-        data_dir: dir.to_owned(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        ..Config::new()
-    };
-    // Both contenders send about a thousand requests back to back; the production rate limit
-    // would measure itself, not them.
-    config.device_rate_per_sec = std::num::NonZeroU32::new(1_000_000).expect("nonzero");
-    config.device_burst = std::num::NonZeroU32::new(1_000_000).expect("nonzero");
-    let server = Server::bind(config).await.expect("bind");
-    hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), ROSTER)
-        .await
-        .expect("roster");
-    let url = format!("http://{}", server.local_addr());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
-    (url, tx)
+/// A fresh server with the tests' roster on `work`.
+async fn server(work: &Path) -> TestServer {
+    let data = tempfile::tempdir_in(work).expect("tempdir");
+    TestServer::start_in(data, |config| {
+        // Both contenders send about a thousand requests back to back; the production rate
+        // limit would measure itself, not them.
+        config.device_rate_per_sec = std::num::NonZeroU32::new(1_000_000).expect("nonzero");
+        config.device_burst = std::num::NonZeroU32::new(1_000_000).expect("nonzero");
+    })
+    .await
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -163,14 +140,13 @@ struct SyncRun {
 }
 
 async fn run_sync(template: &Path, work: &Path, n: usize) -> SyncRun {
-    let srv = tempfile::tempdir_in(work).expect("tempdir");
-    let (url, stop) = server(srv.path()).await;
+    let server = server(work).await;
     let phone = tempfile::tempdir_in(work).expect("tempdir");
     copy_dir(template, phone.path());
     let core = HazardCore::open_with(phone.path(), PipelineConfig::default())
         .await
         .expect("open");
-    core.enroll(url, CODE.into(), "bench".into())
+    core.enroll(server.base.clone(), CODE.into(), "bench".into())
         .await
         .expect("enroll");
     let timeline = Arc::new(Timeline::default());
@@ -190,24 +166,11 @@ async fn run_sync(template: &Path, work: &Path, n: usize) -> SyncRun {
     assert_eq!(out.uploaded as usize, n, "{out:?}");
     assert_eq!(out.photos_uploaded as usize, n, "{out:?}");
     assert_eq!(out.pending, 0);
-    let _ = stop.send(());
+    server.stop().await;
     SyncRun {
         total,
         reports: timeline.reports_time(),
     }
-}
-
-async fn enroll_token(url: &str) -> String {
-    let r: EnrollResponse = reqwest::Client::new()
-        .post(format!("{url}/api/v1/enroll"))
-        .json(&serde_json::json!({"code": CODE, "device_name": "curl"}))
-        .send()
-        .await
-        .expect("enroll")
-        .json()
-        .await
-        .expect("enroll body");
-    r.token
 }
 
 /// Checks `curl -w '%{http_code}\n'` output: every upload stored.
@@ -219,9 +182,8 @@ fn all_created(stdout: &[u8], n: usize) {
 
 /// One `curl` process, every file over keep-alive.
 async fn run_curl_one(files: &[(String, PathBuf)], work: &Path) -> Duration {
-    let srv = tempfile::tempdir_in(work).expect("tempdir");
-    let (url, stop) = server(srv.path()).await;
-    let token = enroll_token(&url).await;
+    let server = server(work).await;
+    let (url, token) = (server.base.clone(), server.enroll(CODE).await.token);
     let config = work.join("curl-uploads.conf");
     {
         let mut f = std::fs::File::create(&config).expect("config");
@@ -261,15 +223,14 @@ async fn run_curl_one(files: &[(String, PathBuf)], work: &Path) -> Duration {
         String::from_utf8_lossy(&out.stderr)
     );
     all_created(&out.stdout, files.len());
-    let _ = stop.send(());
+    server.stop().await;
     t
 }
 
 /// One `curl` process per file.
 async fn run_curl_loop(files: &[(String, PathBuf)], work: &Path) -> Duration {
-    let srv = tempfile::tempdir_in(work).expect("tempdir");
-    let (url, stop) = server(srv.path()).await;
-    let token = enroll_token(&url).await;
+    let server = server(work).await;
+    let (url, token) = (server.base.clone(), server.enroll(CODE).await.token);
     let count = files.len();
     let files = files.to_vec();
     let start = Instant::now();
@@ -292,7 +253,7 @@ async fn run_curl_loop(files: &[(String, PathBuf)], work: &Path) -> Duration {
     .expect("join");
     let t = start.elapsed();
     all_created(&stdout, count);
-    let _ = stop.send(());
+    server.stop().await;
     t
 }
 

@@ -9,28 +9,17 @@ use std::time::Instant;
 
 use chrono::Utc;
 use hazardsnap_model::{
-    AtRisk, Category, CheckSource, EnrollResponse, PROTOCOL_VERSION, PhotoRef, ReportKind,
-    ReportSubmission, Severity, SubmitOutcome, SubmitResults,
+    AtRisk, Category, CheckSource, PROTOCOL_VERSION, PhotoRef, ReportKind, ReportSubmission,
+    Severity, SubmitOutcome, SubmitResults,
 };
-use hazardsnap_server::{Config, Server};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-const ROSTER: &str = r#"
-[district]
-name = "周村区"
-[[towns]]
-code = "T01"
-name = "丝绸路街道"
-[[enterprises]]
-code = "E001"
-name = "某化工有限公司"
-town = "T01"
-industry = "hazardous_chemicals"
-[[enrollment_codes]]
-code = "E001-JOIN-BENCH"
-enterprise = "E001"
-"#;
+// The tests' server start-up and roster (E001 with site point E001-P01, 一车间 / 甲班).
+#[allow(unused_imports)]
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{TestServer, sha256_hex};
 
 fn photo(seed: u32, w: u32, h: u32) -> Vec<u8> {
     // Noise-like content so the JPEG is photo-sized (~400 KB at 1600×1200).
@@ -76,37 +65,20 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(3000);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = Config {
-        data_dir: dir.path().to_path_buf(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        ..Config::new()
-    };
-    config.device_rate_per_sec = std::num::NonZeroU32::new(1_000_000).expect("nz");
-    config.device_burst = std::num::NonZeroU32::new(1_000_000).expect("nz");
-    let server = Server::bind(config).await.expect("bind");
-    hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), ROSTER)
-        .await
-        .expect("roster");
-    let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run(std::future::pending()));
-    let http = reqwest::Client::new();
-    let e: EnrollResponse = http
-        .post(format!("{base}/api/v1/enroll"))
-        .json(&serde_json::json!({"code": "E001-JOIN-BENCH", "device_name": "bench"}))
-        .send()
-        .await
-        .expect("enroll")
-        .json()
-        .await
-        .expect("enroll body");
+    let server = TestServer::start_in(tempfile::tempdir().expect("tempdir"), |config| {
+        config.device_rate_per_sec = std::num::NonZeroU32::new(1_000_000).expect("nz");
+        config.device_burst = std::num::NonZeroU32::new(1_000_000).expect("nz");
+    })
+    .await;
+    let (base, http) = (server.base.clone(), server.http.clone());
+    let e = server.enroll("E001-JOIN-7H3K").await;
 
     // Photos.
     let photos: Vec<Vec<u8>> = (0..40).map(|i| photo(i, 1280, 960)).collect();
     let total_bytes: usize = photos.iter().map(Vec::len).sum();
     let t = Instant::now();
     for p in &photos {
-        let sha = hex::encode(Sha256::digest(p));
+        let sha = sha256_hex(p);
         let r = http
             .put(format!("{base}/api/v1/photos/{sha}"))
             .bearer_auth(&e.token)
@@ -127,7 +99,7 @@ async fn main() {
 
     let first = &photos[0];
     let pref = PhotoRef {
-        sha256: hex::encode(Sha256::digest(first)),
+        sha256: sha256_hex(first),
         bytes: first.len() as u64,
         width: 1280,
         height: 960,

@@ -97,13 +97,20 @@ async fn main() {
         total_bytes as f64 / secs / 1e6
     );
 
-    let first = &photos[0];
-    let pref = PhotoRef {
-        sha256: sha256_hex(first),
-        bytes: first.len() as u64,
-        width: 1280,
-        height: 960,
-        phash: None,
+    // Every report its own small photo of its own scene, uploaded before the clock starts:
+    // reports that all share one photo are one hazard, and filing would merge them all into a
+    // single entry instead of measuring what the heading says.
+    let mut seed = 10_000u32;
+    let mut photographed = async |n: usize| -> Vec<PhotoRef> {
+        let mut refs = Vec::with_capacity(n);
+        for _ in 0..n {
+            seed += 1;
+            let p = common::encode(&common::scene(seed, 160, 120), 85);
+            let r = server.put_photo(&e.token, &p).await;
+            assert!(r.status().is_success(), "photo upload {}", r.status());
+            refs.push(common::photo_ref(&p, 160, 120));
+        }
+        refs
     };
     println!("report ingest, {per_run} reports per row (each a new ledger entry):");
     println!("| batch size | reports/s | ms per batch |");
@@ -114,7 +121,7 @@ async fn main() {
         } else {
             per_run
         };
-        let reports: Vec<_> = (0..n).map(|_| report(&pref)).collect();
+        let reports: Vec<_> = photographed(n).await.iter().map(report).collect();
         let t = Instant::now();
         for chunk in reports.chunks(batch) {
             let res: SubmitResults = http
@@ -142,7 +149,7 @@ async fn main() {
     }
 
     // Re-sending (the phone lost the answers): idempotent path.
-    let reports: Vec<_> = (0..per_run).map(|_| report(&pref)).collect();
+    let reports: Vec<_> = photographed(per_run).await.iter().map(report).collect();
     for chunk in reports.chunks(100) {
         let _: SubmitResults = http
             .post(format!("{base}/api/v1/reports"))

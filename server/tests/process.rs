@@ -5,11 +5,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{ROSTER, encode, hazard, photo_ref, scene, sha256_hex};
+use common::{ROSTER, ServerProcess, encode, hazard, photo_ref, scene, sha256_hex};
 use hazardsnap_model::{EnrollResponse, PROTOCOL_VERSION, SubmitOutcome, SubmitResults};
 use uuid::Uuid;
 
@@ -133,48 +132,6 @@ fn org_import_twice_changes_nothing_and_a_changed_roster_deletes_nothing() {
     assert_eq!(dump(&db), before);
 }
 
-/// The server binary, listening on a free port; killed and reaped when dropped, so a failing
-/// test leaves no server behind.
-struct Proc {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path) -> Proc {
-    let child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let mut proc = Proc {
-        child,
-        base: String::new(),
-    };
-    let mut stdout = BufReader::new(proc.child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = stdout.read_line(&mut line).expect("read stdout");
-        assert!(n > 0, "server exited before listening");
-        if let Some(addr) = line.trim().strip_prefix("listening on ") {
-            proc.base = addr.to_owned();
-            // The server prints nothing more to stdout; reading on keeps the pipe open.
-            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-            return proc;
-        }
-    }
-}
-
 async fn submit(
     http: &reqwest::Client,
     base: &str,
@@ -200,9 +157,9 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
     import(&data, &file);
     let http = reqwest::Client::new();
 
-    let mut proc = start(&data);
+    let mut proc = ServerProcess::start(&data);
     let e: EnrollResponse = http
-        .post(format!("{}/api/v1/enroll", proc.base))
+        .post(format!("{}/api/v1/enroll", proc.base()))
         .json(&serde_json::json!({"code": "E001-JOIN-7H3K", "device_name": "测试手机"}))
         .send()
         .await
@@ -218,7 +175,7 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
         let r = http
             .put(format!(
                 "{}/api/v1/photos/{}",
-                proc.base,
+                proc.base(),
                 sha256_hex(&photo)
             ))
             .bearer_auth(&e.token)
@@ -258,7 +215,8 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
         }
         let kill_after = if kills < 4 { Some(2 + round) } else { None };
         for (i, batch) in todo.chunks(50).enumerate() {
-            let send = submit(&http, &proc.base, &e.token, batch);
+            let base = proc.base();
+            let send = submit(&http, &base, &e.token, batch);
             if kill_after == Some(i) {
                 // Kill the server while this batch is in flight: the phone never hears
                 // whether it was stored.
@@ -297,7 +255,7 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
             let _ = proc.child.kill();
             let _ = proc.child.wait();
             kills += 1;
-            proc = start(&data);
+            proc = ServerProcess::start(&data);
         }
     }
     assert_eq!(kills, 4);
@@ -308,7 +266,7 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
 
     // Everything again: every report already there, with the number the phone was told.
     for batch in reports.chunks(100) {
-        let res = submit(&http, &proc.base, &e.token, batch).await.unwrap();
+        let res = submit(&http, &proc.base(), &e.token, batch).await.unwrap();
         for r in res.results {
             assert_eq!(r.outcome, SubmitOutcome::AlreadyAccepted);
             assert_eq!(Some(&r.entry_number.unwrap()), confirmed.get(&r.id));
@@ -345,7 +303,7 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
 #[test]
 fn sigterm_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut proc = start(&dir.path().join("data"));
+    let mut proc = ServerProcess::start(&dir.path().join("data"));
     let status = Command::new("kill")
         .args(["-TERM", &proc.child.id().to_string()])
         .status()

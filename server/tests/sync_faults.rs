@@ -15,15 +15,14 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{ROSTER, TestServer, encode, fast_tempdir, scene, sha256_hex};
+use common::{ROSTER, ServerProcess, TestServer, encode, fast_tempdir, scene, sha256_hex};
 use hazardsnap_core::{
     CaptureRequest, HazardCore, HazardError, PhotoSource, ReportContent, SyncOptions,
 };
@@ -548,58 +547,6 @@ async fn five_hundred_reports_through_a_proxy_that_cuts_connections() {
 // 2. The server killed
 // ---------------------------------------------------------------------------------------------
 
-/// The real server binary; killed and reaped when dropped.
-struct ServerProc {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for ServerProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServerProc {
-    fn start(data: &Path) -> ServerProc {
-        let child = Command::new(SERVER_BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server");
-        // Owned by the guard at once, so that a failed start still reaps it.
-        let mut proc = ServerProc {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        };
-        let mut stdout = BufReader::new(proc.child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        loop {
-            line.clear();
-            let n = stdout.read_line(&mut line).expect("read stdout");
-            assert!(n > 0, "server exited before listening");
-            if let Some(addr) = line.trim().strip_prefix("listening on ") {
-                proc.addr = addr
-                    .trim_start_matches("http://")
-                    .parse()
-                    .expect("listen address");
-                std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-                return proc;
-            }
-        }
-    }
-
-    /// SIGKILL: no shutdown, no flush, no goodbye.
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
     const REPORTS: u32 = 1000;
@@ -623,7 +570,7 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
 
     let phone_dir = work.path().join("phone");
     let core = phone_with_reports(&phone_dir, REPORTS, 50_000).await;
-    let first = ServerProc::start(&data);
+    let first = ServerProcess::start(&data);
     // The proxy only gives the phone one address across restarts; it cuts nothing itself.
     let proxy = FaultProxy::start(first.addr, Faults::NONE, seed).await;
     enroll(&core, &proxy.url()).await;
@@ -640,7 +587,7 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
                 server.kill();
                 // Down for a moment: the phone's requests meet a closed door.
                 std::thread::sleep(Duration::from_millis(rng.random_range(0..400)));
-                server = ServerProc::start(&data);
+                server = ServerProcess::start(&data);
                 *upstream.lock().unwrap_or_else(|p| p.into_inner()) = server.addr;
             }
             server

@@ -380,3 +380,65 @@ impl TestServer {
         }
     }
 }
+
+/// The real `hazardsnap-server` binary serving a data folder on a free loopback port; killed
+/// and reaped when dropped, so a failing test leaves no server behind.
+pub struct ServerProcess {
+    /// The process.
+    pub child: std::process::Child,
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    /// Starts `hazardsnap-server serve` on `data` and waits until it listens.
+    pub fn start(data: &Path) -> ServerProcess {
+        use std::io::BufRead;
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_hazardsnap-server"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        // Owned by the guard at once, so that a failed start still reaps it.
+        let mut proc = ServerProcess {
+            child,
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        };
+        let mut stdout = std::io::BufReader::new(proc.child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = stdout.read_line(&mut line).expect("read stdout");
+            assert!(n > 0, "server exited before listening");
+            if let Some(addr) = line.trim().strip_prefix("listening on ") {
+                proc.addr = addr
+                    .trim_start_matches("http://")
+                    .parse()
+                    .expect("listen address");
+                // The server prints nothing more to stdout; reading on keeps the pipe open.
+                std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+                return proc;
+            }
+        }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown, no flush, no goodbye.
+    pub fn kill(self) {
+        drop(self);
+    }
+}

@@ -105,6 +105,7 @@ async fn twenty_phones_same_hazard_one_entry_first_finder_credited() {
         merges, 19,
         "each automatic merge is in the history with its evidence"
     );
+    srv.assert_open_index_true();
     srv.stop().await;
 }
 
@@ -125,6 +126,7 @@ async fn different_hazards_at_the_same_site_on_the_same_day_stay_apart() {
         3,
         "location and time alone never merge: {numbers:?}"
     );
+    srv.assert_open_index_true();
     srv.stop().await;
 }
 
@@ -170,5 +172,6 @@ async fn assignment_site_point_then_geofence_then_device() {
     assert!(numbers[0].starts_with("E001-"), "{numbers:?}");
     assert!(numbers[1].starts_with("E001-"), "{numbers:?}");
     assert!(numbers[2].starts_with("E002-"), "{numbers:?}");
+    srv.assert_open_index_true();
     srv.stop().await;
 }

@@ -273,6 +273,7 @@ async fn merge_moves_the_reports_and_split_undoes_it_with_history() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "merged");
     assert_eq!(v["merged_into"], first.entry_id.to_string());
+    ts.assert_open_index_true();
 
     let (_, body) = get(&ts, &ent, &format!("/api/v1/ledger/{}", first.entry_id)).await;
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -319,6 +320,7 @@ async fn merge_moves_the_reports_and_split_undoes_it_with_history() {
     )
     .await;
     assert_eq!((s, v["error"].as_str()), (409, Some("last_report")));
+    ts.assert_open_index_true();
     ts.stop().await;
 }
 

@@ -427,6 +427,10 @@ fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity");
     assert_eq!(check, "ok", "phone database");
+    let db = rusqlite::Connection::open(server.join(hazardsnap_server::state::DB_FILE))
+        .expect("server db");
+    let drift = hazardsnap_server::store::sqlite::open_index_drift(&db).expect("drift check");
+    assert!(drift.is_empty(), "open index drifted: {drift:#?}");
     let phone_reports: Vec<(String, String, Option<String>, Option<String>)> = p
         .prepare("SELECT id, local_state, server_status, entry_number FROM reports")
         .expect("prepare")

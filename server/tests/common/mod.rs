@@ -96,6 +96,17 @@ impl TestServer {
         }
     }
 
+    /// Asserts that the dedup index of open entries holds exactly what the ledger's tables
+    /// say it should (see `hazardsnap_server::store::sqlite::open_index_drift`).
+    #[allow(dead_code)]
+    pub fn assert_open_index_true(&self) {
+        let db =
+            rusqlite::Connection::open(self.data.path().join(hazardsnap_server::state::DB_FILE))
+                .expect("db");
+        let drift = hazardsnap_server::store::sqlite::open_index_drift(&db).expect("drift check");
+        assert!(drift.is_empty(), "open index drifted: {drift:#?}");
+    }
+
     /// Enrolls a device with `code`.
     pub async fn enroll(&self, code: &str) -> EnrollResponse {
         self.enroll_named(code, "测试手机").await

@@ -94,9 +94,11 @@ pub(crate) fn file_report(
     let s = &report.submission;
     let report_id = s.id.to_string();
     let enterprise = dedup::assign_enterprise(tx, s, device)?;
+    // The location cell goes in with the enterprise, before the report joins an entry: the
+    // open index (see `dedup::OPEN_INDEX_MIGRATION`) is then refreshed once, when it joins.
     tx.execute(
-        "UPDATE reports SET enterprise = ?2 WHERE id = ?1",
-        params![report_id, enterprise],
+        "UPDATE reports SET enterprise = ?2, location_cell = ?3 WHERE id = ?1",
+        params![report_id, enterprise, dedup::location_cell(s)],
     )?;
     let enterprise = enterprise.as_str();
     let year = ledger_year(now);
@@ -107,7 +109,7 @@ pub(crate) fn file_report(
             let decision = hazardsnap_dedup::decide(&facts, &candidates, cfg);
             let detail =
                 serde_json::json!({ "report_id": report_id, "decision": decision }).to_string();
-            let filed = match &decision.verdict {
+            match &decision.verdict {
                 Verdict::AutoMerge { entry, number } => {
                     join_entry(tx, &report_id, entry, number, s.severity, &detail, now)?
                 }
@@ -126,9 +128,7 @@ pub(crate) fn file_report(
                     filed
                 }
                 Verdict::New => open_entry(tx, report, enterprise, year, now)?,
-            };
-            dedup::index_report(tx, &facts)?;
-            filed
+            }
         }
         ReportKind::Suggestion => {
             let seq = next_seq(tx, enterprise, year, "S")?;

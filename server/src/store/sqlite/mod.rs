@@ -15,6 +15,8 @@ mod officer;
 mod roster;
 pub mod schema;
 
+pub use dedup::open_index_drift;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -12,7 +12,9 @@
 //! descriptor matches voted on under that scale and rotation, the densest cluster of votes
 //! wins. (If the photo crate later reports the translation, this module shrinks to one line.)
 
-use hazardsnap_photo::{DESCRIPTOR_BYTES, SceneSignature, Similarity};
+use hazardsnap_photo::{
+    DESCRIPTOR_BYTES, Keypoint, SceneSignature, Similarity, scene_ratio_matches,
+};
 
 /// Matches with a larger descriptor distance are noise.
 const MAX_DESCRIPTOR_DISTANCE: u32 = 72;
@@ -31,6 +33,57 @@ fn hamming(a: &[u8; DESCRIPTOR_BYTES], b: &[u8; DESCRIPTOR_BYTES]) -> u32 {
 /// fractions of `b`'s width and height (0 = centred alike, 0.5 = at the edge); `None` when the
 /// scenes do not match well enough to say.
 pub fn centre_offset(a: &SceneSignature, b: &SceneSignature, sim: &Similarity) -> Option<f32> {
+    // The photo crate's matcher finds the same nearest descriptors as the loop of
+    // `centre_offset_reference` (same distance cap, same ratio test, first of equals), only
+    // faster: this runs for every candidate whose scene matched.
+    offset_from_matches(a, b, sim, |a, b| {
+        scene_ratio_matches(a, b)
+            .into_iter()
+            .filter_map(|(ia, ib)| Some((a.keypoints().get(ia)?, b.keypoints().get(ib)?)))
+            .collect()
+    })
+}
+
+/// [`centre_offset`] with its own descriptor matching, as first written: the reference that
+/// `decide_exhaustive` and the equivalence tests use.
+pub(crate) fn centre_offset_reference(
+    a: &SceneSignature,
+    b: &SceneSignature,
+    sim: &Similarity,
+) -> Option<f32> {
+    offset_from_matches(a, b, sim, |a, b| {
+        let mut matched = Vec::new();
+        for ka in a.keypoints() {
+            let (mut d1, mut d2, mut best) = (u32::MAX, u32::MAX, None);
+            for kb in b.keypoints() {
+                let d = hamming(&ka.descriptor, &kb.descriptor);
+                if d < d1 {
+                    d2 = d1;
+                    d1 = d;
+                    best = Some(kb);
+                } else if d < d2 {
+                    d2 = d;
+                }
+            }
+            if let Some(kb) = best
+                && d1 <= MAX_DESCRIPTOR_DISTANCE
+                && (d1 as f32) < RATIO * d2 as f32
+            {
+                matched.push((ka, kb));
+            }
+        }
+        matched
+    })
+}
+
+type Matched<'s> = Vec<(&'s Keypoint, &'s Keypoint)>;
+
+fn offset_from_matches<'s>(
+    a: &'s SceneSignature,
+    b: &'s SceneSignature,
+    sim: &Similarity,
+    matches: impl FnOnce(&'s SceneSignature, &'s SceneSignature) -> Matched<'s>,
+) -> Option<f32> {
     if sim.scene_inliers < MIN_VOTES as u32
         || !(sim.scene_scale.is_finite() && sim.scene_scale > 0.0)
     {
@@ -45,29 +98,15 @@ pub fn centre_offset(a: &SceneSignature, b: &SceneSignature, sim: &Similarity) -
     let (re, im) = (sim.scene_scale * rot.cos(), sim.scene_scale * rot.sin());
 
     // Translation votes: b = s·R·a + t for each descriptor match a → b.
-    let mut votes: Vec<(f32, f32)> = Vec::new();
-    for ka in a.keypoints() {
-        let (mut d1, mut d2, mut best) = (u32::MAX, u32::MAX, None);
-        for kb in b.keypoints() {
-            let d = hamming(&ka.descriptor, &kb.descriptor);
-            if d < d1 {
-                d2 = d1;
-                d1 = d;
-                best = Some(kb);
-            } else if d < d2 {
-                d2 = d;
-            }
-        }
-        if let Some(kb) = best
-            && d1 <= MAX_DESCRIPTOR_DISTANCE
-            && (d1 as f32) < RATIO * d2 as f32
-        {
-            votes.push((
+    let votes: Vec<(f32, f32)> = matches(a, b)
+        .into_iter()
+        .map(|(ka, kb)| {
+            (
                 kb.x - (re * ka.x - im * ka.y),
                 kb.y - (im * ka.x + re * ka.y),
-            ));
-        }
-    }
+            )
+        })
+        .collect();
     let tol = VOTE_TOLERANCE * wb.max(hb);
     let tol2 = tol * tol;
     let near = |p: &(f32, f32), q: &(f32, f32)| {

@@ -32,6 +32,6 @@ pub use index::{CandidateIndex, Hit, IndexError, IndexKeys};
 pub use keys::{location_cell, location_cells, phash_band_keys, phash_keys};
 pub use score::{
     Candidate, Decision, Evidence, IncomingReport, PairScore, ReportFacts, Signal, Verdict, decide,
-    score_pair,
+    decide_exhaustive, score_pair,
 };
 pub use text::note_similarity;

@@ -14,13 +14,13 @@
 
 use chrono::{DateTime, Utc};
 use hazardsnap_model::{Category, Labelled, Lang, Location, ReportKind};
-use hazardsnap_photo::{Fingerprint, compare};
+use hazardsnap_photo::{Fingerprint, Similarity, compare_at_least, compare_reference};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::category::{CategoryAffinity, category_affinity};
 use crate::config::DedupConfig;
-use crate::framing::centre_offset;
+use crate::framing::{centre_offset, centre_offset_reference};
 use crate::text::NoteProfile;
 
 /// What scoring needs to know of one report, arriving or already filed.
@@ -313,21 +313,62 @@ fn ramp_up(x: f64, zero: f64, full: f64) -> f32 {
     1.0 - ramp_down(x, zero, full)
 }
 
+/// Which photo comparison scoring uses. Both give the same evidence; the reference is the
+/// code as first written, kept for [`decide_exhaustive`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Matcher {
+    /// The fast descriptor matcher, skipping geometric verification where its result could not
+    /// count (see [`hazardsnap_photo::compare_at_least`]).
+    Fast,
+    /// `hazardsnap_photo::compare_reference` and the reference centre offset.
+    Reference,
+}
+
+impl Matcher {
+    fn compare(self, a: &Fingerprint, b: &Fingerprint, cfg: &DedupConfig) -> Similarity {
+        match self {
+            // Scene inliers at or below `scene_inliers_min` add nothing (`ramp_up` is 0 there)
+            // and are not shown, so they need not be verified.
+            Matcher::Fast => compare_at_least(a, b, cfg.scene_inliers_min),
+            Matcher::Reference => compare_reference(a, b),
+        }
+    }
+
+    fn centre_offset(self, a: &Fingerprint, b: &Fingerprint, sim: &Similarity) -> Option<f32> {
+        match self {
+            Matcher::Fast => centre_offset(&a.scene, &b.scene, sim),
+            Matcher::Reference => centre_offset_reference(&a.scene, &b.scene, sim),
+        }
+    }
+}
+
+/// The first pair of the same photo file (in the order the pairs are compared), if any.
+fn same_photo<'f>(a: &'f [Fingerprint], b: &[Fingerprint]) -> Option<&'f Fingerprint> {
+    a.iter()
+        .find(|fa| b.iter().any(|fb| fa.sha256 == fb.sha256))
+}
+
 /// The photo evidence of two sets of fingerprints: the best pair for each signal.
-fn photo_signals(a: &[Fingerprint], b: &[Fingerprint], cfg: &DedupConfig) -> (f32, Vec<Signal>) {
+fn photo_signals(
+    a: &[Fingerprint],
+    b: &[Fingerprint],
+    cfg: &DedupConfig,
+    matcher: Matcher,
+) -> (f32, Vec<Signal>) {
+    // The same file anywhere settles it, whatever the other pairs would say.
+    if let Some(fa) = same_photo(a, b) {
+        return (
+            1.0,
+            vec![Signal::SamePhoto {
+                sha256: fa.sha256_hex(),
+            }],
+        );
+    }
     let mut best_phash: Option<(f32, u32)> = None;
     let mut best_scene: Option<(f32, u32, Option<f32>)> = None;
     for fa in a {
         for fb in b {
-            if fa.sha256 == fb.sha256 {
-                return (
-                    1.0,
-                    vec![Signal::SamePhoto {
-                        sha256: fa.sha256_hex(),
-                    }],
-                );
-            }
-            let sim = compare(fa, fb);
+            let sim = matcher.compare(fa, fb, cfg);
             let d = sim.phash_distance;
             let strength = ramp_down(
                 f64::from(d),
@@ -345,7 +386,7 @@ fn photo_signals(a: &[Fingerprint], b: &[Fingerprint], cfg: &DedupConfig) -> (f3
             if matched > 0.0 {
                 // A shared background is not a shared hazard: the match counts fully only when
                 // both photos are centred alike (see `framing`).
-                let offset = centre_offset(&fa.scene, &fb.scene, &sim);
+                let offset = matcher.centre_offset(fa, fb, &sim);
                 let centred = offset.map_or(0.0, |o| {
                     ramp_down(
                         f64::from(o),
@@ -410,36 +451,16 @@ fn place_signal(a: &ReportFacts, b: &ReportFacts, cfg: &DedupConfig) -> Option<(
     (s > 0.0).then_some((s, Signal::Nearby { distance_m: d }))
 }
 
-/// Scores one pair; `incoming_note` is the arriving report's precomputed note profile.
-fn score_with(
+/// The evidence that needs no photo comparison, in the order it is added up: note, place,
+/// time, category. `incoming_note` is the arriving report's precomputed note profile.
+fn context_evidence(
     incoming: &ReportFacts,
     incoming_note: &NoteProfile,
     filed: &ReportFacts,
     cfg: &DedupConfig,
-) -> PairScore {
+) -> Vec<Evidence> {
     let w = &cfg.weights;
     let mut evidence: Vec<Evidence> = Vec::new();
-
-    let (photo, photo_signals) = photo_signals(&incoming.photos, &filed.photos, cfg);
-    if let Some(Signal::SamePhoto { .. }) = photo_signals.first() {
-        return PairScore {
-            score: 1.0,
-            evidence: photo_signals
-                .into_iter()
-                .map(|signal| Evidence {
-                    signal,
-                    contribution: 1.0,
-                })
-                .collect(),
-        };
-    }
-    for (i, signal) in photo_signals.into_iter().enumerate() {
-        let contribution = if i == 0 { w.photo * photo } else { 0.0 };
-        evidence.push(Evidence {
-            signal,
-            contribution,
-        });
-    }
 
     let filed_note = NoteProfile::new(&filed.note);
     let text = incoming_note.similarity(&filed_note);
@@ -480,6 +501,65 @@ fn score_with(
             contribution: w.category * affinity.signal(),
         });
     }
+    evidence
+}
+
+/// Photo strength is at most 1; the bound allows for the rounding of the products that give it.
+const PHOTO_STRENGTH_CEILING: f32 = 1.001;
+
+/// The highest score a pair with this context evidence can reach, whatever its photos say
+/// (short of the same file, checked separately).
+///
+/// The score adds the photo contribution first, then the context in order, and clamps.
+/// Rounded `f32` addition and multiplication never decrease when an operand increases, so
+/// putting the largest possible photo contribution in its place gives a bound that holds
+/// bit for bit, not just up to rounding: pruning with it changes no decision.
+fn score_ceiling(context: &[Evidence], cfg: &DedupConfig) -> f32 {
+    let w = cfg.weights.photo;
+    // A negative (or NaN) weight only ever takes away: at most nothing is added.
+    let photo = if w > 0.0 {
+        w * PHOTO_STRENGTH_CEILING
+    } else {
+        0.0
+    };
+    std::iter::once(photo)
+        .chain(context.iter().map(|e| e.contribution))
+        .sum::<f32>()
+        .clamp(0.0, 1.0)
+}
+
+/// Scores one pair, given its context evidence.
+fn score_with(
+    incoming: &ReportFacts,
+    filed: &ReportFacts,
+    context: Vec<Evidence>,
+    cfg: &DedupConfig,
+    matcher: Matcher,
+) -> PairScore {
+    let w = &cfg.weights;
+    let mut evidence: Vec<Evidence> = Vec::new();
+
+    let (photo, photo_signals) = photo_signals(&incoming.photos, &filed.photos, cfg, matcher);
+    if let Some(Signal::SamePhoto { .. }) = photo_signals.first() {
+        return PairScore {
+            score: 1.0,
+            evidence: photo_signals
+                .into_iter()
+                .map(|signal| Evidence {
+                    signal,
+                    contribution: 1.0,
+                })
+                .collect(),
+        };
+    }
+    for (i, signal) in photo_signals.into_iter().enumerate() {
+        let contribution = if i == 0 { w.photo * photo } else { 0.0 };
+        evidence.push(Evidence {
+            signal,
+            contribution,
+        });
+    }
+    evidence.extend(context);
 
     let score = evidence
         .iter()
@@ -499,7 +579,8 @@ pub fn score_pair(incoming: &ReportFacts, filed: &ReportFacts, cfg: &DedupConfig
             evidence: Vec::new(),
         };
     }
-    score_with(incoming, &NoteProfile::new(&incoming.note), filed, cfg)
+    let context = context_evidence(incoming, &NoteProfile::new(&incoming.note), filed, cfg);
+    score_with(incoming, filed, context, cfg, Matcher::Fast)
 }
 
 fn comparable(incoming: &ReportFacts, filed: &ReportFacts) -> bool {
@@ -519,17 +600,61 @@ fn comparable(incoming: &ReportFacts, filed: &ReportFacts) -> bool {
 /// `cfg` must have passed [`DedupConfig::validate`]; an invalid configuration still gives an
 /// answer, but the rule "no automatic merge without photo evidence" is then not guaranteed.
 pub fn decide(incoming: &IncomingReport, candidates: &[Candidate], cfg: &DedupConfig) -> Decision {
+    // At a crowded site point the photo comparison is nearly all of the cost, so it is skipped
+    // for a candidate that could not beat the best so far even with perfect photo evidence
+    // (`score_ceiling`). A later candidate must score strictly higher to win, so a ceiling
+    // equal to the best is enough to skip it: the decision is exactly that of comparing every
+    // candidate ([`decide_exhaustive`], which the tests hold this to).
     let note = NoteProfile::new(&incoming.note);
     let mut best: Option<(&Candidate, PairScore)> = None;
     for c in candidates {
         if !comparable(incoming, &c.report) {
             continue;
         }
-        let s = score_with(incoming, &note, &c.report, cfg);
+        let context = context_evidence(incoming, &note, &c.report, cfg);
+        if let Some((_, b)) = &best {
+            let ceiling = if same_photo(&incoming.photos, &c.report.photos).is_some() {
+                1.0
+            } else {
+                score_ceiling(&context, cfg)
+            };
+            if ceiling <= b.score {
+                continue;
+            }
+        }
+        let s = score_with(incoming, &c.report, context, cfg, Matcher::Fast);
         if best.as_ref().is_none_or(|(_, b)| s.score > b.score) {
             best = Some((c, s));
         }
     }
+    conclude(best, cfg)
+}
+
+/// [`decide`] as first written: every candidate scored in full with the reference photo
+/// comparison. The oracle of the equivalence tests and the "before" of the crowded-site
+/// benchmark; not a stable API.
+#[doc(hidden)]
+pub fn decide_exhaustive(
+    incoming: &IncomingReport,
+    candidates: &[Candidate],
+    cfg: &DedupConfig,
+) -> Decision {
+    let note = NoteProfile::new(&incoming.note);
+    let mut best: Option<(&Candidate, PairScore)> = None;
+    for c in candidates {
+        if !comparable(incoming, &c.report) {
+            continue;
+        }
+        let context = context_evidence(incoming, &note, &c.report, cfg);
+        let s = score_with(incoming, &c.report, context, cfg, Matcher::Reference);
+        if best.as_ref().is_none_or(|(_, b)| s.score > b.score) {
+            best = Some((c, s));
+        }
+    }
+    conclude(best, cfg)
+}
+
+fn conclude(best: Option<(&Candidate, PairScore)>, cfg: &DedupConfig) -> Decision {
     let Some((c, s)) = best else {
         return Decision {
             verdict: Verdict::New,

@@ -394,9 +394,46 @@ fn fingerprint_stored_staged(
 /// Compares two fingerprints: perceptual-hash distance, scene matches verified by RANSAC, and a
 /// combined score in 0..1.
 pub fn compare(a: &Fingerprint, b: &Fingerprint) -> Similarity {
+    similarity(a, b, scene::match_scenes(&a.scene, &b.scene))
+}
+
+/// [`compare`] for a caller that ignores scene evidence of `min_inliers` inliers or fewer (as
+/// deduplication does below its noise floor), and so can skip the geometric verification when
+/// it could not reach that.
+///
+/// Whenever [`compare`] reports more than `min_inliers` scene inliers, this returns exactly the
+/// same [`Similarity`]. Otherwise the scene inliers it reports are also `min_inliers` or fewer,
+/// but may be 0 where [`compare`] reports a few (with scale and rotation 0, and `score` and
+/// `same_scene` computed from that); the perceptual-hash distance, `identical` and
+/// `scene_matches` are always exact. With `min_inliers` 0 it is [`compare`].
+pub fn compare_at_least(a: &Fingerprint, b: &Fingerprint, min_inliers: u32) -> Similarity {
+    similarity(
+        a,
+        b,
+        scene::match_scenes_at_least(&a.scene, &b.scene, min_inliers),
+    )
+}
+
+/// [`compare`] as first written, one descriptor pair at a time: the reference the fast matcher
+/// is tested and benchmarked against. Same results, several times slower; not a stable API.
+#[doc(hidden)]
+pub fn compare_reference(a: &Fingerprint, b: &Fingerprint) -> Similarity {
+    similarity(a, b, scene::match_scenes_reference(&a.scene, &b.scene))
+}
+
+/// The descriptor matches of scene `a` in scene `b` before geometric verification, in the order
+/// of `a`'s keypoints: `(index in a, index in b)` for every keypoint of `a` whose nearest
+/// descriptor in `b` (the first of equally near ones) is close, and clearly nearer than the
+/// second nearest (Lowe's ratio test). Several keypoints of `a` may name the same keypoint of
+/// `b`; [`compare`] keeps only the best of those before RANSAC. Callers that locate the
+/// matched part themselves (where one photo's centre lies in the other) start from these.
+pub fn scene_ratio_matches(a: &SceneSignature, b: &SceneSignature) -> Vec<(usize, usize)> {
+    scene::ratio_matches(a, b)
+}
+
+fn similarity(a: &Fingerprint, b: &Fingerprint, m: scene::SceneMatch) -> Similarity {
     let identical = a.sha256 == b.sha256;
     let d = phash_distance(&a.phash, &b.phash);
-    let m = scene::match_scenes(&a.scene, &b.scene);
     // Each signal maps to 0..1 with 0.5 at its recommended threshold; the stronger one wins.
     let p = ((96.0 - d as f32) / (2.0 * (96.0 - SAME_PHASH_MAX as f32))).clamp(0.0, 1.0);
     let s = (m.inliers as f32 / (2.0 * SAME_SCENE_MIN_INLIERS as f32)).clamp(0.0, 1.0);

@@ -575,32 +575,51 @@ fn wrap(a: f32) -> f32 {
 
 /// Matches descriptors and verifies them geometrically.
 pub(crate) fn match_scenes(a: &SceneSignature, b: &SceneSignature) -> SceneMatch {
+    match_scenes_at_least(a, b, 0)
+}
+
+/// [`match_scenes`], except that when the one-to-one descriptor matches are `min_inliers` or
+/// fewer, RANSAC is skipped and the result has `inliers` 0: inliers are a subset of the
+/// matches, so they could not have exceeded `min_inliers` either. `matches` is always exact.
+pub(crate) fn match_scenes_at_least(
+    a: &SceneSignature,
+    b: &SceneSignature,
+    min_inliers: u32,
+) -> SceneMatch {
     let mut result = SceneMatch::default();
     if a.keypoints.len() < 2 || b.keypoints.len() < 2 {
         return result;
     }
     // For each keypoint of b, the best keypoint of a that chose it (one-to-one matches).
     let mut best_for_b: Vec<Option<(u32, usize)>> = vec![None; b.keypoints.len()];
-    for (ia, ka) in a.keypoints.iter().enumerate() {
-        let (mut d1, mut d2, mut j1) = (u32::MAX, u32::MAX, 0);
-        for (ib, kb) in b.keypoints.iter().enumerate() {
-            let d = hamming(&ka.descriptor, &kb.descriptor);
-            if d < d1 {
-                d2 = d1;
-                d1 = d;
-                j1 = ib;
-            } else if d < d2 {
-                d2 = d;
-            }
-        }
-        if d1 <= MAX_DESCRIPTOR_DISTANCE && (d1 as f32) < RATIO * d2 as f32 {
-            match best_for_b[j1] {
-                Some((d, _)) if d <= d1 => {}
-                _ => best_for_b[j1] = Some((d1, ia)),
-            }
-        }
+    nearest_neighbours(a, b, |ia, j1, d1| match best_for_b[j1] {
+        Some((d, _)) if d <= d1 => {}
+        _ => best_for_b[j1] = Some((d1, ia)),
+    });
+    let pairs = one_to_one_pairs(a, b, &best_for_b);
+    result.matches = pairs.len() as u32;
+    if pairs.len() < 3 || result.matches <= min_inliers {
+        return result;
     }
-    let pairs: Vec<Pair> = best_for_b
+    verify(&pairs, b, result)
+}
+
+/// The ratio-test matches of a to b, in the order of a's keypoints: `(ia, ib)` for each keypoint
+/// of a whose nearest descriptor in b is within [`MAX_DESCRIPTOR_DISTANCE`] and clearly nearer
+/// than the second nearest (the first of equally near ones). Several keypoints of a may choose
+/// the same keypoint of b; [`match_scenes`] keeps only the best of them.
+pub(crate) fn ratio_matches(a: &SceneSignature, b: &SceneSignature) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    nearest_neighbours(a, b, |ia, ib, _| out.push((ia, ib)));
+    out
+}
+
+fn one_to_one_pairs(
+    a: &SceneSignature,
+    b: &SceneSignature,
+    best_for_b: &[Option<(u32, usize)>],
+) -> Vec<Pair> {
+    best_for_b
         .iter()
         .enumerate()
         .filter_map(|(ib, m)| {
@@ -614,11 +633,127 @@ pub(crate) fn match_scenes(a: &SceneSignature, b: &SceneSignature) -> SceneMatch
                 dangle: wrap(kb.angle - ka.angle),
             })
         })
-        .collect();
-    result.matches = pairs.len() as u32;
-    if pairs.len() < 3 {
-        return result;
+        .collect()
+}
+
+/// RANSAC over at least three pairs: the similarity transform most pairs agree on.
+///
+/// Same hypotheses, same counts and same winner as [`verify_reference`]; it only avoids work
+/// whose result is known. All hypotheses are drawn and screened first, without branches (the
+/// screening outcome of a random hypothesis is a coin toss that a branch predictor loses):
+/// those closer than 10 px, out of scale, or rotated beyond the limit by a clear margin are
+/// dropped without computing their rotation. The rest are then counted in their drawn order,
+/// with their rotation computed once (not again for the count).
+fn verify(pairs: &[Pair], b: &SceneSignature, mut result: SceneMatch) -> SceneMatch {
+    let tol = INLIER_TOLERANCE * f32::from(b.width.max(b.height)).max(1.0);
+    let tol2 = tol * tol;
+    let count = |(re, im, tx, ty): (f32, f32, f32, f32), rot: f32| -> u32 {
+        pairs
+            .iter()
+            .filter(|p| {
+                let px = re * p.ax - im * p.ay + tx - p.bx;
+                let py = im * p.ax + re * p.ay + ty - p.by;
+                px * px + py * py <= tol2 && wrap(p.dangle - rot).abs() <= ANGLE_AGREEMENT
+            })
+            .count() as u32
+    };
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D ^ pairs.len() as u64);
+    let modulo = FastRem::new(pairs.len() as u64);
+    let mut kept = [(0usize, 0usize); RANSAC_ITERATIONS];
+    let mut n = 0;
+    for _ in 0..RANSAC_ITERATIONS {
+        let i = modulo.rem(rng.next()) as usize;
+        let j = modulo.rem(rng.next()) as usize;
+        let (den, re, im) = hypothesis(pairs[i], pairs[j]);
+        let scale = (re * re + im * im).sqrt();
+        // The negation of the reference's reasons to skip. (A NaN `den`, which the reference
+        // lets past its first test, gives a NaN scale, refused by `contains` in both.) Those at
+        // least atan(0.37) ≈ 0.3547 rad (or a quarter turn) from upright are out of
+        // ±MAX_ROTATION by a margin far beyond the rounding of `atan2`; the scale check
+        // excludes re = im = 0, the one input where atan2 would say 0.
+        let plausible = (den >= 100.0)
+            & (MIN_SCALE..=MAX_SCALE).contains(&scale)
+            & !((re <= 0.0) | (im.abs() > re * CLEARLY_TOO_ROTATED));
+        // Written always, kept only if plausible: n is at most the hypotheses drawn before.
+        kept[n] = (i, j);
+        n += usize::from(plausible);
     }
+    let mut best = (0u32, (1.0, 0.0, 0.0, 0.0));
+    for &(i, j) in &kept[..n] {
+        let (p, q) = (pairs[i], pairs[j]);
+        let (_, re, im) = hypothesis(p, q);
+        let rot = im.atan2(re);
+        if rot.abs() > MAX_ROTATION {
+            continue;
+        }
+        let tx = p.bx - (re * p.ax - im * p.ay);
+        let ty = p.by - (im * p.ax + re * p.ay);
+        let n = count((re, im, tx, ty), rot);
+        if n > best.0 {
+            best = (n, (re, im, tx, ty));
+        }
+    }
+    if best.0 >= 2 {
+        let (re, im, _, _) = best.1;
+        result.inliers = best.0;
+        result.scale = (re * re + im * im).sqrt();
+        result.rotation_deg = im.atan2(re).to_degrees();
+    }
+    result
+}
+
+/// The squared length of the segment p→q in a, and the complex ratio (db / da), which is the
+/// scale·rotation of the similarity taking p and q to their matches; the same operations in
+/// the same order as [`verify_reference`].
+#[inline(always)]
+fn hypothesis(p: Pair, q: Pair) -> (f32, f32, f32) {
+    let (dax, day) = (q.ax - p.ax, q.ay - p.ay);
+    let (dbx, dby) = (q.bx - p.bx, q.by - p.by);
+    let den = dax * dax + day * day;
+    let re = (dbx * dax + dby * day) / den;
+    let im = (dby * dax - dbx * day) / den;
+    (den, re, im)
+}
+
+/// tan(0.3547): a rotation `atan2(im, re)` with `|im| > re · this` is certainly beyond
+/// [`MAX_ROTATION`] (tan 0.35 = 0.3650).
+const CLEARLY_TOO_ROTATED: f32 = 0.37;
+
+/// `x % d` for one divisor and many `x`, by multiplication instead of division (Lemire, Kaser
+/// and Kurz, "Faster remainder by direct computation", 2019): with `c = ⌈2¹²⁸ / d⌉`, the
+/// remainder is the high part of `(c·x mod 2¹²⁸)·d`, exact for every 64-bit `x` when `d` has
+/// at most 32 bits (128 ≥ 64 + 32). RANSAC draws two indices per hypothesis, and a 64-bit
+/// division costs more than the rest of a rejected hypothesis.
+struct FastRem {
+    d: u64,
+    /// `⌈2¹²⁸ / d⌉`; 0 (wrapped) for `d` = 1, which gives the right remainder 0.
+    c: u128,
+}
+
+impl FastRem {
+    fn new(d: u64) -> FastRem {
+        FastRem {
+            d,
+            c: (u128::MAX / u128::from(d.max(1))).wrapping_add(1),
+        }
+    }
+
+    fn rem(&self, x: u64) -> u64 {
+        if self.d > u64::from(u32::MAX) || self.d == 0 {
+            // Outside the theorem (never for RANSAC, whose pairs are at most 65 535): divide.
+            return x.checked_rem(self.d).unwrap_or(0);
+        }
+        let low = self.c.wrapping_mul(u128::from(x));
+        let d = u128::from(self.d);
+        // High 64 bits of the 192-bit product low · d.
+        let lo = (u128::from(low as u64) * d) >> 64;
+        let hi = (low >> 64) * d;
+        ((hi + lo) >> 64) as u64
+    }
+}
+
+/// [`verify`] as first written: the reference of the tests and benchmarks.
+fn verify_reference(pairs: &[Pair], b: &SceneSignature, mut result: SceneMatch) -> SceneMatch {
     let tol = INLIER_TOLERANCE * f32::from(b.width.max(b.height)).max(1.0);
     let tol2 = tol * tol;
     let count = |m: (f32, f32, f32, f32)| -> u32 {
@@ -669,6 +804,253 @@ pub(crate) fn match_scenes(a: &SceneSignature, b: &SceneSignature) -> SceneMatch
     result
 }
 
+// ---------------------------------------------------------------------------------------------
+// Nearest descriptors
+//
+// Matching two signatures compares every descriptor of one with every descriptor of the other
+// (320 × 320 Hamming distances); a server filing a report at a crowded site point does this for
+// every open entry there, so this loop is the cost of filing. It stays exact brute force, made
+// fast rather than approximate: the descriptors of b are regrouped as columns of 64-bit words
+// (word k of every keypoint side by side), each distance is packed with its index into one
+// `u32` key so that "nearest, first of equals" and "second nearest" are plain running minima
+// over 16 lanes, and the loop is compiled three times (AVX-512 with its vector popcount, AVX2,
+// the baseline), chosen at run time. Every variant computes the same integers, so the matches
+// are identical on every machine; `match_scenes_reference` keeps the original loop as the
+// oracle of the tests.
+
+/// 64-bit words per descriptor.
+const WORDS: usize = DESCRIPTOR_BYTES / 8;
+/// Distances are packed as `distance << INDEX_BITS | index`.
+const INDEX_BITS: u32 = 16;
+
+fn words(d: &[u8; DESCRIPTOR_BYTES]) -> [u64; WORDS] {
+    std::array::from_fn(|k| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&d[k * 8..k * 8 + 8]);
+        u64::from_le_bytes(w)
+    })
+}
+
+/// The descriptors of b, word k of every keypoint contiguous.
+struct Columns {
+    words: [Vec<u64>; WORDS],
+    len: usize,
+}
+
+impl Columns {
+    fn new(keypoints: &[Keypoint]) -> Columns {
+        let mut words: [Vec<u64>; WORDS] =
+            std::array::from_fn(|_| Vec::with_capacity(keypoints.len()));
+        for kp in keypoints {
+            for (col, w) in words.iter_mut().zip(self::words(&kp.descriptor)) {
+                col.push(w);
+            }
+        }
+        Columns {
+            words,
+            len: keypoints.len(),
+        }
+    }
+}
+
+/// Calls `found(ia, ib, d1)` for each keypoint of a, in order, whose nearest keypoint ib of b
+/// (the first of equally near ones) lies within [`MAX_DESCRIPTOR_DISTANCE`] and passes the
+/// ratio test against the second nearest.
+fn nearest_neighbours(
+    a: &SceneSignature,
+    b: &SceneSignature,
+    mut found: impl FnMut(usize, usize, u32),
+) {
+    let n = b.keypoints.len();
+    if n == 0 {
+        return;
+    }
+    if n >= 1 << INDEX_BITS || !vector_kernel() {
+        // So many keypoints never come from `extract` (at most MAX_KEYPOINTS) nor `from_bytes`
+        // (a u16 count); kept exact anyway, the slow way. Without AVX2, x86 has no vector
+        // popcount, and the kernel gains nothing over this loop (measured: same speed).
+        for (ia, ka) in a.keypoints.iter().enumerate() {
+            let (d1, j1, d2) = nearest_two_scalar(&ka.descriptor, &b.keypoints);
+            if accepted(d1, d2) {
+                found(ia, j1, d1);
+            }
+        }
+        return;
+    }
+    let cols = Columns::new(&b.keypoints);
+    let mut keys = vec![(u32::MAX, u32::MAX); a.keypoints.len()];
+    nearest_two(&a.keypoints, &cols, &mut keys);
+    for (ia, &(k1, k2)) in keys.iter().enumerate() {
+        let d1 = k1 >> INDEX_BITS;
+        // No second keypoint in b: the second distance stays "infinite", as in the scalar loop.
+        let d2 = if k2 == u32::MAX {
+            u32::MAX
+        } else {
+            k2 >> INDEX_BITS
+        };
+        if accepted(d1, d2) {
+            found(ia, (k1 & ((1 << INDEX_BITS) - 1)) as usize, d1);
+        }
+    }
+}
+
+fn accepted(d1: u32, d2: u32) -> bool {
+    d1 <= MAX_DESCRIPTOR_DISTANCE && (d1 as f32) < RATIO * d2 as f32
+}
+
+/// Nearest and second nearest distance to `d` among `b`, and the first nearest index.
+fn nearest_two_scalar(d: &[u8; DESCRIPTOR_BYTES], b: &[Keypoint]) -> (u32, usize, u32) {
+    let (mut d1, mut d2, mut j1) = (u32::MAX, u32::MAX, 0);
+    for (ib, kb) in b.iter().enumerate() {
+        let d = hamming(d, &kb.descriptor);
+        if d < d1 {
+            d2 = d1;
+            d1 = d;
+            j1 = ib;
+        } else if d < d2 {
+            d2 = d;
+        }
+    }
+    (d1, j1, d2)
+}
+
+/// Whether [`nearest_two`] beats [`nearest_two_scalar`] here: on x86 it needs AVX2 (or
+/// AVX-512); elsewhere (NEON on ARM) the compiler's vector popcount is used.
+fn vector_kernel() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        true
+    }
+}
+
+/// For each keypoint of a, the smallest and second smallest packed key over b (`u32::MAX` when
+/// b has fewer keypoints).
+fn nearest_two(a: &[Keypoint], cols: &Columns, out: &mut [(u32, u32)]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has the features the function is compiled for (checked above).
+            unsafe { nearest_two_avx512(a, cols, out) };
+            return;
+        }
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: as above.
+            unsafe { nearest_two_avx2(a, cols, out) };
+            return;
+        }
+    }
+    nearest_two_kernel(a, cols, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vpopcntdq,avx512bw,avx512vl,popcnt")]
+fn nearest_two_avx512(a: &[Keypoint], cols: &Columns, out: &mut [(u32, u32)]) {
+    nearest_two_kernel(a, cols, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+fn nearest_two_avx2(a: &[Keypoint], cols: &Columns, out: &mut [(u32, u32)]) {
+    nearest_two_kernel(a, cols, out);
+}
+
+/// Lanes of the running minima: wide enough for the compiler to fill a vector register.
+const LANES: usize = 16;
+
+#[inline(always)]
+fn nearest_two_kernel(a: &[Keypoint], cols: &Columns, out: &mut [(u32, u32)]) {
+    let n = cols.len;
+    let whole = n / LANES * LANES;
+    for (ka, o) in a.iter().zip(out.iter_mut()) {
+        let aw = words(&ka.descriptor);
+        // Keys are distinct (they carry the index), so the two smallest keys are the nearest
+        // (first of equals) and the second nearest, ties included, as in the scalar loop.
+        let mut m1 = [u32::MAX; LANES];
+        let mut m2 = [u32::MAX; LANES];
+        let mut index: [u32; LANES] = std::array::from_fn(|l| l as u32);
+        for base in (0..whole).step_by(LANES) {
+            let mut d = [0u32; LANES];
+            for (col, &w) in cols.words.iter().zip(&aw) {
+                let col = &col[base..base + LANES];
+                for l in 0..LANES {
+                    d[l] += (col[l] ^ w).count_ones();
+                }
+            }
+            for l in 0..LANES {
+                let k = (d[l] << INDEX_BITS) | index[l];
+                m2[l] = m2[l].min(m1[l].max(k));
+                m1[l] = m1[l].min(k);
+                index[l] += LANES as u32;
+            }
+        }
+        // The smallest key is the smallest lane minimum; the second smallest is the second
+        // minimum of that lane or the minimum of another lane.
+        let mut k1 = m1.iter().copied().fold(u32::MAX, u32::min);
+        let mut k2 = m1
+            .iter()
+            .map(|&k| if k == k1 { u32::MAX } else { k })
+            .chain(m2.iter().copied())
+            .fold(u32::MAX, u32::min);
+        let mut push = |k: u32| {
+            if k < k1 {
+                k2 = k1;
+                k1 = k;
+            } else if k < k2 {
+                k2 = k;
+            }
+        };
+        for j in whole..n {
+            let d: u32 = cols
+                .words
+                .iter()
+                .zip(&aw)
+                .map(|(col, &w)| (col[j] ^ w).count_ones())
+                .sum();
+            push((d << INDEX_BITS) | j as u32);
+        }
+        *o = (k1, k2);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference
+
+/// The matcher as first written (scalar distances, one pair at a time): the oracle the fast
+/// path is tested against, and the "before" of the benchmarks.
+pub(crate) fn match_scenes_reference(a: &SceneSignature, b: &SceneSignature) -> SceneMatch {
+    let mut result = SceneMatch::default();
+    if a.keypoints.len() < 2 || b.keypoints.len() < 2 {
+        return result;
+    }
+    let mut best_for_b: Vec<Option<(u32, usize)>> = vec![None; b.keypoints.len()];
+    for (ia, ka) in a.keypoints.iter().enumerate() {
+        let (d1, j1, d2) = nearest_two_scalar(&ka.descriptor, &b.keypoints);
+        if d1 <= MAX_DESCRIPTOR_DISTANCE && (d1 as f32) < RATIO * d2 as f32 {
+            match best_for_b[j1] {
+                Some((d, _)) if d <= d1 => {}
+                _ => best_for_b[j1] = Some((d1, ia)),
+            }
+        }
+    }
+    let pairs = one_to_one_pairs(a, b, &best_for_b);
+    result.matches = pairs.len() as u32;
+    if pairs.len() < 3 {
+        return result;
+    }
+    verify_reference(&pairs, b, result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -701,5 +1083,175 @@ mod tests {
         assert!(!has_arc(0xF00F));
         assert!(!has_arc(0b1111_1111));
         assert!(!has_arc(0));
+    }
+
+    /// Random keypoints with random descriptors in a `w`×`h` image.
+    fn random_signature(rng: &mut XorShift, n: usize, w: u16, h: u16) -> SceneSignature {
+        let keypoints = (0..n)
+            .map(|_| Keypoint {
+                x: 16.0 + rng.unit() * (f32::from(w) - 32.0),
+                y: 16.0 + rng.unit() * (f32::from(h) - 32.0),
+                angle: rng.unit() * std::f32::consts::TAU,
+                level: 0,
+                descriptor: std::array::from_fn(|_| rng.next() as u8),
+            })
+            .collect();
+        SceneSignature {
+            width: w,
+            height: h,
+            keypoints,
+        }
+    }
+
+    /// A second view of `a`: its first `shared` keypoints moved by one similarity transform
+    /// (up to ~26° and 0.5–1.9×, so some hypotheses fall on each side of the limits), their
+    /// descriptors with a few bits flipped, some exact duplicates (distance ties), and
+    /// `extra` unrelated keypoints, interleaved.
+    fn second_view(
+        rng: &mut XorShift,
+        a: &SceneSignature,
+        shared: usize,
+        extra: usize,
+    ) -> SceneSignature {
+        let scale = 0.5 + rng.unit() * 1.4;
+        let rot = (rng.unit() - 0.5) * 0.9;
+        let (re, im) = (scale * rot.cos(), scale * rot.sin());
+        let (tx, ty) = (rng.unit() * 60.0, rng.unit() * 40.0);
+        let mut b = random_signature(rng, extra, a.width, a.height);
+        for ka in a.keypoints.iter().take(shared) {
+            let mut descriptor = ka.descriptor;
+            for _ in 0..(rng.next() % 40) {
+                let bit = (rng.next() % 256) as usize;
+                descriptor[bit / 8] ^= 1 << (bit % 8);
+            }
+            let kb = Keypoint {
+                x: re * ka.x - im * ka.y + tx + (rng.unit() - 0.5) * 3.0,
+                y: im * ka.x + re * ka.y + ty + (rng.unit() - 0.5) * 3.0,
+                angle: ka.angle + rot + (rng.unit() - 0.5) * 0.4,
+                level: 0,
+                descriptor,
+            };
+            let at = (rng.next() as usize) % (b.keypoints.len() + 1);
+            if rng.next().is_multiple_of(8) {
+                b.keypoints.insert(at, kb.clone());
+            }
+            b.keypoints.insert(at, kb);
+        }
+        b
+    }
+
+    /// The ratio-test matches the way the reference finds them.
+    fn ratio_matches_reference(a: &SceneSignature, b: &SceneSignature) -> Vec<(usize, usize)> {
+        a.keypoints
+            .iter()
+            .enumerate()
+            .filter_map(|(ia, ka)| {
+                let (d1, j1, d2) = nearest_two_scalar(&ka.descriptor, &b.keypoints);
+                (!b.keypoints.is_empty() && accepted(d1, d2)).then_some((ia, j1))
+            })
+            .collect()
+    }
+
+    const SIZES: [usize; 12] = [0, 1, 2, 3, 5, 15, 16, 17, 33, 64, 150, 320];
+
+    #[test]
+    fn fast_matching_equals_the_reference() {
+        let mut rng = XorShift(0x1234_5678_9ABC_DEF1);
+        let mut verified = 0;
+        for &na in &SIZES {
+            for &nb in &SIZES {
+                let a = random_signature(&mut rng, na, 480, 360);
+                let shared = nb.min(na) * 2 / 3;
+                let b = second_view(&mut rng, &a, shared, nb - shared);
+                let reference = match_scenes_reference(&a, &b);
+                assert_eq!(match_scenes(&a, &b), reference, "{na}×{nb}");
+                assert_eq!(
+                    ratio_matches(&a, &b),
+                    ratio_matches_reference(&a, &b),
+                    "{na}×{nb}"
+                );
+                verified += usize::from(reference.inliers > 0);
+                // The other way round: b's duplicates now tie on the side of a.
+                assert_eq!(match_scenes(&b, &a), match_scenes_reference(&b, &a));
+            }
+        }
+        assert!(verified > 40, "{verified}");
+    }
+
+    #[test]
+    fn every_kernel_finds_the_same_nearest_two() {
+        let mut rng = XorShift(0xFEED_F00D_1234_5678);
+        for &n in &SIZES {
+            let a = random_signature(&mut rng, 40, 480, 360);
+            let b = second_view(&mut rng, &a, n / 2, n - n / 2);
+            let cols = Columns::new(&b.keypoints);
+            let expected: Vec<(u32, u32)> = a
+                .keypoints
+                .iter()
+                .map(|ka| {
+                    let mut keys: Vec<u32> = b
+                        .keypoints
+                        .iter()
+                        .enumerate()
+                        .map(|(j, kb)| (hamming(&ka.descriptor, &kb.descriptor) << 16) | j as u32)
+                        .collect();
+                    keys.sort_unstable();
+                    (
+                        keys.first().copied().unwrap_or(u32::MAX),
+                        keys.get(1).copied().unwrap_or(u32::MAX),
+                    )
+                })
+                .collect();
+            let mut out = vec![(0, 0); a.len()];
+            nearest_two_kernel(&a.keypoints, &cols, &mut out);
+            assert_eq!(out, expected, "portable, {n}");
+            nearest_two(&a.keypoints, &cols, &mut out);
+            assert_eq!(out, expected, "dispatched, {n}");
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("popcnt")
+                {
+                    // SAFETY: the features were just detected.
+                    unsafe { nearest_two_avx2(&a.keypoints, &cols, &mut out) };
+                    assert_eq!(out, expected, "avx2, {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn skipping_verification_below_the_minimum_changes_nothing_above_it() {
+        let mut rng = XorShift(0x0BAD_CAFE_0000_0001);
+        for round in 0..60 {
+            let a = random_signature(&mut rng, 40 + round, 480, 360);
+            let b = second_view(&mut rng, &a, round / 3, 30);
+            let full = match_scenes_reference(&a, &b);
+            for min in 0..=full.matches + 2 {
+                let bounded = match_scenes_at_least(&a, &b, min);
+                assert_eq!(bounded.matches, full.matches);
+                if full.inliers > min {
+                    assert_eq!(bounded, full, "round {round}, min {min}");
+                } else {
+                    assert!(bounded.inliers <= min, "round {round}, min {min}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn remainder_by_multiplication_is_the_remainder() {
+        let mut rng = XorShift(0x7777_0000_1111_2222);
+        let divisors = (1..=700u64).chain([65_535, 65_536, 1 << 31, u64::from(u32::MAX)]);
+        for d in divisors {
+            let m = FastRem::new(d);
+            for x in [0, 1, d - 1, d, d + 1, u64::MAX, u64::MAX - 1, u64::MAX / 2] {
+                assert_eq!(m.rem(x), x % d, "{x} % {d}");
+            }
+            for _ in 0..2000 {
+                let x = rng.next();
+                assert_eq!(m.rem(x), x % d, "{x} % {d}");
+            }
+        }
     }
 }

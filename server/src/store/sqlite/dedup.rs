@@ -54,10 +54,12 @@ ALTER TABLE ledger_entries ADD COLUMN dedup_decision TEXT;
 ///
 /// The tables are kept by triggers, so every path that files, moves, closes, rejects, merges,
 /// splits or reopens keeps them true, including paths written later and a bulk load in plain
-/// SQL. One trigger does the work: a change of a report's entry, enterprise or location cell
-/// *refreshes* that report (its rows removed, then added again if its entry is open). The
-/// others delegate to it by touching `reports.entry_id`: a new report row, a new photo link,
-/// an entry whose status crosses between open and not open.
+/// SQL. One trigger does the work: a change of any column of a report the index copies (its
+/// entry, enterprise, location cell, kind, site, times, submission) *refreshes* that report
+/// (its rows removed, then added again if its entry is open). The others delegate to it by
+/// touching `reports.entry_id`: a new report row, a new photo link, an entry whose status
+/// crosses between open and not open, an entry's number. Only the entry, enterprise and cell
+/// change in normal operation; the rest is covered so that repairs in plain SQL stay true.
 ///
 /// The perceptual-hash band keys are derived in SQL from the stored hash, exactly as
 /// `hazardsnap_dedup::keys::phash_keys` derives them (a test holds the two equal): band `b`
@@ -112,7 +114,8 @@ CREATE TABLE dedup_open_keys (
 CREATE INDEX dedup_open_keys_report ON dedup_open_keys(report_id);
 
 CREATE TRIGGER dedup_open_refresh
-AFTER UPDATE OF entry_id, enterprise, location_cell ON reports
+AFTER UPDATE OF entry_id, enterprise, location_cell, kind, site_code, captured_at, received_at,
+                submission ON reports
 BEGIN
     DELETE FROM dedup_open_keys WHERE report_id = OLD.id;
     DELETE FROM dedup_open_photos WHERE enterprise = OLD.enterprise AND report_id = OLD.id;
@@ -151,6 +154,11 @@ END;
 CREATE TRIGGER dedup_open_photo_linked AFTER INSERT ON report_photos
 BEGIN
     UPDATE reports SET entry_id = entry_id WHERE id = NEW.report_id AND entry_id IS NOT NULL;
+END;
+
+CREATE TRIGGER dedup_open_number AFTER UPDATE OF number ON ledger_entries
+BEGIN
+    UPDATE reports SET entry_id = entry_id WHERE entry_id = NEW.id;
 END;
 
 CREATE TRIGGER dedup_open_status AFTER UPDATE OF status ON ledger_entries
@@ -870,6 +878,19 @@ mod tests {
             )
             .unwrap();
         assert_eq!(photos, 2);
+        // A repair in plain SQL of a copied column, or of a number, is followed too.
+        conn.execute(
+            "UPDATE reports SET captured_at = '2016-01-01T00:00:00.000Z' WHERE id = ?1",
+            [&fresh],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE ledger_entries SET number = 'E001-2026-9999' WHERE id =
+                 (SELECT entry_id FROM reports WHERE id = ?1)",
+            [&fresh],
+        )
+        .unwrap();
+        assert_eq!(open_index_drift(&conn).unwrap(), Vec::<String>::new());
         set(&closed_entry, "merged");
         assert_eq!(open_report_ids(&conn), HashSet::from([fresh]));
         assert_eq!(open_index_drift(&conn).unwrap(), Vec::<String>::new());

@@ -600,34 +600,7 @@ fn comparable(incoming: &ReportFacts, filed: &ReportFacts) -> bool {
 /// `cfg` must have passed [`DedupConfig::validate`]; an invalid configuration still gives an
 /// answer, but the rule "no automatic merge without photo evidence" is then not guaranteed.
 pub fn decide(incoming: &IncomingReport, candidates: &[Candidate], cfg: &DedupConfig) -> Decision {
-    // At a crowded site point the photo comparison is nearly all of the cost, so it is skipped
-    // for a candidate that could not beat the best so far even with perfect photo evidence
-    // (`score_ceiling`). A later candidate must score strictly higher to win, so a ceiling
-    // equal to the best is enough to skip it: the decision is exactly that of comparing every
-    // candidate ([`decide_exhaustive`], which the tests hold this to).
-    let note = NoteProfile::new(&incoming.note);
-    let mut best: Option<(&Candidate, PairScore)> = None;
-    for c in candidates {
-        if !comparable(incoming, &c.report) {
-            continue;
-        }
-        let context = context_evidence(incoming, &note, &c.report, cfg);
-        if let Some((_, b)) = &best {
-            let ceiling = if same_photo(&incoming.photos, &c.report.photos).is_some() {
-                1.0
-            } else {
-                score_ceiling(&context, cfg)
-            };
-            if ceiling <= b.score {
-                continue;
-            }
-        }
-        let s = score_with(incoming, &c.report, context, cfg, Matcher::Fast);
-        if best.as_ref().is_none_or(|(_, b)| s.score > b.score) {
-            best = Some((c, s));
-        }
-    }
-    conclude(best, cfg)
+    decide_with(incoming, candidates, cfg, Matcher::Fast)
 }
 
 /// [`decide`] as first written: every candidate scored in full with the reference photo
@@ -639,6 +612,20 @@ pub fn decide_exhaustive(
     candidates: &[Candidate],
     cfg: &DedupConfig,
 ) -> Decision {
+    decide_with(incoming, candidates, cfg, Matcher::Reference)
+}
+
+fn decide_with(
+    incoming: &IncomingReport,
+    candidates: &[Candidate],
+    cfg: &DedupConfig,
+    matcher: Matcher,
+) -> Decision {
+    // At a crowded site point the photo comparison is nearly all of the cost, so the fast
+    // path skips it for a candidate that could not beat the best so far even with perfect
+    // photo evidence (`score_ceiling`). A later candidate must score strictly higher to win,
+    // so a ceiling equal to the best is enough to skip it: the decision is exactly that of
+    // comparing every candidate, as the reference path does.
     let note = NoteProfile::new(&incoming.note);
     let mut best: Option<(&Candidate, PairScore)> = None;
     for c in candidates {
@@ -646,7 +633,19 @@ pub fn decide_exhaustive(
             continue;
         }
         let context = context_evidence(incoming, &note, &c.report, cfg);
-        let s = score_with(incoming, &c.report, context, cfg, Matcher::Reference);
+        if matcher == Matcher::Fast
+            && let Some((_, b)) = &best
+        {
+            let ceiling = if same_photo(&incoming.photos, &c.report.photos).is_some() {
+                1.0
+            } else {
+                score_ceiling(&context, cfg)
+            };
+            if ceiling <= b.score {
+                continue;
+            }
+        }
+        let s = score_with(incoming, &c.report, context, cfg, matcher);
         if best.as_ref().is_none_or(|(_, b)| s.score > b.score) {
             best = Some((c, s));
         }

@@ -7,6 +7,8 @@
 //! on one similarity transform (RANSAC) recognise the same scene under such changes, while
 //! unrelated photos rarely give more than a handful of consistent matches by chance.
 
+use strength_reduce::StrengthReducedU64;
+
 use crate::PhotoError;
 
 /// Bytes of one descriptor (256 binary tests).
@@ -644,7 +646,7 @@ fn one_to_one_pairs(
 /// those closer than 10 px, out of scale, or rotated beyond the limit by a clear margin are
 /// dropped without computing their rotation. The rest are then counted in their drawn order,
 /// with their rotation computed once (not again for the count).
-fn verify(pairs: &[Pair], b: &SceneSignature, mut result: SceneMatch) -> SceneMatch {
+fn verify(pairs: &[Pair], b: &SceneSignature, result: SceneMatch) -> SceneMatch {
     let tol = INLIER_TOLERANCE * f32::from(b.width.max(b.height)).max(1.0);
     let tol2 = tol * tol;
     let count = |(re, im, tx, ty): (f32, f32, f32, f32), rot: f32| -> u32 {
@@ -658,12 +660,14 @@ fn verify(pairs: &[Pair], b: &SceneSignature, mut result: SceneMatch) -> SceneMa
             .count() as u32
     };
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D ^ pairs.len() as u64);
-    let modulo = FastRem::new(pairs.len() as u64);
+    // RANSAC draws two indices per hypothesis, and a 64-bit division costs more than the rest
+    // of a rejected hypothesis: a remainder by multiplication is exact and cheaper.
+    let modulo = StrengthReducedU64::new(pairs.len().max(1) as u64);
     let mut kept = [(0usize, 0usize); RANSAC_ITERATIONS];
     let mut n = 0;
     for _ in 0..RANSAC_ITERATIONS {
-        let i = modulo.rem(rng.next()) as usize;
-        let j = modulo.rem(rng.next()) as usize;
+        let i = (rng.next() % modulo) as usize;
+        let j = (rng.next() % modulo) as usize;
         let (den, re, im) = hypothesis(pairs[i], pairs[j]);
         let scale = (re * re + im * im).sqrt();
         // The negation of the reference's reasons to skip. (A NaN `den`, which the reference
@@ -693,13 +697,7 @@ fn verify(pairs: &[Pair], b: &SceneSignature, mut result: SceneMatch) -> SceneMa
             best = (n, (re, im, tx, ty));
         }
     }
-    if best.0 >= 2 {
-        let (re, im, _, _) = best.1;
-        result.inliers = best.0;
-        result.scale = (re * re + im * im).sqrt();
-        result.rotation_deg = im.atan2(re).to_degrees();
-    }
-    result
+    with_transform(result, best)
 }
 
 /// The squared length of the segment p→q in a, and the complex ratio (db / da), which is the
@@ -719,41 +717,20 @@ fn hypothesis(p: Pair, q: Pair) -> (f32, f32, f32) {
 /// [`MAX_ROTATION`] (tan 0.35 = 0.3650).
 const CLEARLY_TOO_ROTATED: f32 = 0.37;
 
-/// `x % d` for one divisor and many `x`, by multiplication instead of division (Lemire, Kaser
-/// and Kurz, "Faster remainder by direct computation", 2019): with `c = ⌈2¹²⁸ / d⌉`, the
-/// remainder is the high part of `(c·x mod 2¹²⁸)·d`, exact for every 64-bit `x` when `d` has
-/// at most 32 bits (128 ≥ 64 + 32). RANSAC draws two indices per hypothesis, and a 64-bit
-/// division costs more than the rest of a rejected hypothesis.
-struct FastRem {
-    d: u64,
-    /// `⌈2¹²⁸ / d⌉`; 0 (wrapped) for `d` = 1, which gives the right remainder 0.
-    c: u128,
-}
-
-impl FastRem {
-    fn new(d: u64) -> FastRem {
-        FastRem {
-            d,
-            c: (u128::MAX / u128::from(d.max(1))).wrapping_add(1),
-        }
+/// The match with RANSAC's best transform `(inliers, (re, im, tx, ty))`, when at least two
+/// pairs agree on it.
+fn with_transform(mut result: SceneMatch, best: (u32, (f32, f32, f32, f32))) -> SceneMatch {
+    if best.0 >= 2 {
+        let (re, im, _, _) = best.1;
+        result.inliers = best.0;
+        result.scale = (re * re + im * im).sqrt();
+        result.rotation_deg = im.atan2(re).to_degrees();
     }
-
-    fn rem(&self, x: u64) -> u64 {
-        if self.d > u64::from(u32::MAX) || self.d == 0 {
-            // Outside the theorem (never for RANSAC, whose pairs are at most 65 535): divide.
-            return x.checked_rem(self.d).unwrap_or(0);
-        }
-        let low = self.c.wrapping_mul(u128::from(x));
-        let d = u128::from(self.d);
-        // High 64 bits of the 192-bit product low · d.
-        let lo = (u128::from(low as u64) * d) >> 64;
-        let hi = (low >> 64) * d;
-        ((hi + lo) >> 64) as u64
-    }
+    result
 }
 
 /// [`verify`] as first written: the reference of the tests and benchmarks.
-fn verify_reference(pairs: &[Pair], b: &SceneSignature, mut result: SceneMatch) -> SceneMatch {
+fn verify_reference(pairs: &[Pair], b: &SceneSignature, result: SceneMatch) -> SceneMatch {
     let tol = INLIER_TOLERANCE * f32::from(b.width.max(b.height)).max(1.0);
     let tol2 = tol * tol;
     let count = |m: (f32, f32, f32, f32)| -> u32 {
@@ -795,13 +772,7 @@ fn verify_reference(pairs: &[Pair], b: &SceneSignature, mut result: SceneMatch) 
             best = (n, (re, im, tx, ty));
         }
     }
-    if best.0 >= 2 {
-        let (re, im, _, _) = best.1;
-        result.inliers = best.0;
-        result.scale = (re * re + im * im).sqrt();
-        result.rotation_deg = im.atan2(re).to_degrees();
-    }
-    result
+    with_transform(result, best)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1235,22 +1206,6 @@ mod tests {
                 } else {
                     assert!(bounded.inliers <= min, "round {round}, min {min}");
                 }
-            }
-        }
-    }
-
-    #[test]
-    fn remainder_by_multiplication_is_the_remainder() {
-        let mut rng = XorShift(0x7777_0000_1111_2222);
-        let divisors = (1..=700u64).chain([65_535, 65_536, 1 << 31, u64::from(u32::MAX)]);
-        for d in divisors {
-            let m = FastRem::new(d);
-            for x in [0, 1, d - 1, d, d + 1, u64::MAX, u64::MAX - 1, u64::MAX / 2] {
-                assert_eq!(m.rem(x), x % d, "{x} % {d}");
-            }
-            for _ in 0..2000 {
-                let x = rng.next();
-                assert_eq!(m.rem(x), x % d, "{x} % {d}");
             }
         }
     }

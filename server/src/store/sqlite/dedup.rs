@@ -542,15 +542,9 @@ pub fn open_index_drift(conn: &rusqlite::Connection) -> StoreResult<Vec<String>>
     }
     let mut want: HashSet<(String, i64, String)> = HashSet::new();
     let mut stmt = conn.prepare("SELECT enterprise, report_id, phash FROM dedup_open_photos")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Vec<u8>>(2)?,
-        ))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     for row in rows {
-        let (enterprise, report, phash) = row?;
+        let (enterprise, report, phash): (String, String, Vec<u8>) = row?;
         let phash: [u8; 32] = phash
             .try_into()
             .map_err(|_| StoreError::Corrupt(format!("report {report}: phash")))?;
@@ -573,15 +567,9 @@ pub fn open_index_drift(conn: &rusqlite::Connection) -> StoreResult<Vec<String>>
          JOIN ledger_entries e ON e.id = r.entry_id
          WHERE r.kind = 'hazard' AND e.status IN ({open})"
     ))?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<i64>>(2)?,
-        ))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     for row in rows {
-        let (id, submission, cell) = row?;
+        let (id, submission, cell): (String, String, Option<i64>) = row?;
         let s: ReportSubmission = serde_json::from_str(&submission)
             .map_err(|e| StoreError::Corrupt(format!("report {id}: {e}")))?;
         if location_cell(&s) != cell {

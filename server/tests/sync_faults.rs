@@ -4,8 +4,10 @@
 //! - a fault proxy between phone and server cuts connections at seeded random byte offsets in
 //!   both directions, and cuts the answer to report batches after the server has committed
 //!   them, while 500 reports with a photo each are synced;
-//! - the real `hazardsnap-server` binary is killed with SIGKILL at random moments and restarted
-//!   on the same data folder several times while 1 000 reports are synced.
+//! - the real `hazardsnap-server` binary is killed with SIGKILL and restarted on the same data
+//!   folder several times while 1 000 reports are synced: first at a random moment, then each
+//!   time the server has committed a random number of further reports, so that the kills land
+//!   between and inside report batches.
 //!
 //! Both end with the same proof: every report on the server exactly once, none lost, every
 //! photo on the server's disk byte-identical to the phone's stored file, every phone report
@@ -412,6 +414,15 @@ async fn sync_until_done(core: &HazardCore, max_rounds: usize) -> (usize, usize)
 // ---------------------------------------------------------------------------------------------
 
 /// Where the server keeps the photo named `sha`.
+/// Reports the server has committed so far, read beside it (WAL lets a reader in while it
+/// writes; 0 before the database exists).
+fn server_reports(data: &Path) -> i64 {
+    let db = data.join(hazardsnap_server::state::DB_FILE);
+    rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0)))
+        .unwrap_or(0)
+}
+
 fn server_photo(data: &Path, sha: &str) -> PathBuf {
     data.join("photos")
         .join(&sha[0..2])
@@ -579,35 +590,63 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
     let proxy = FaultProxy::start(first.addr, Faults::NONE, seed).await;
     enroll(&core, &proxy.url()).await;
 
-    // The killer: at seeded random moments, SIGKILL and restart on the same folder.
+    // The killer: SIGKILL and restart on the same folder. The first kill comes at a seeded
+    // random moment (most likely while photos go up); each later one once the server has
+    // committed a seeded number of further reports, so that the kills land in the middle of
+    // report batches, not after the sync has already finished. It reports how many reports
+    // the server held at each kill.
     let killer = {
         let data = data.clone();
         let upstream = proxy.upstream.clone();
         tokio::task::spawn_blocking(move || {
             let mut rng = StdRng::seed_from_u64(seed);
             let mut server = first;
-            for _ in 0..KILLS {
-                std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
+            let mut held_at_kills = Vec::new();
+            for k in 0..KILLS {
+                if k == 0 {
+                    std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
+                } else {
+                    // A share of what is left, so that later kills still find reports to
+                    // cut into (batches of 100 commit at once).
+                    let before = server_reports(&data);
+                    let left = (i64::from(REPORTS) - before) / (KILLS - k + 1) as i64;
+                    let step = rng.random_range(1..=left.max(1));
+                    let give_up = std::time::Instant::now() + Duration::from_secs(60);
+                    while server_reports(&data) < before + step
+                        && std::time::Instant::now() < give_up
+                    {
+                        std::thread::sleep(Duration::from_millis(rng.random_range(5..40)));
+                    }
+                }
+                held_at_kills.push(server_reports(&data));
                 server.kill();
                 // Down for a moment: the phone's requests meet a closed door.
                 std::thread::sleep(Duration::from_millis(rng.random_range(0..400)));
                 server = ServerProcess::start(&data);
                 *upstream.lock().unwrap_or_else(|p| p.into_inner()) = server.addr;
             }
-            server
+            (server, held_at_kills)
         })
     };
 
     let (rounds, errors) = sync_until_done(&core, 400).await;
-    let server = killer.await.expect("killer");
+    let (server, held_at_kills) = killer.await.expect("killer");
     // The sync may have finished before the last kill: one more full run against the
     // survivor proves nothing is left and the feed answers.
     let (more, _) = sync_until_done(&core, 50).await;
     eprintln!(
-        "server SIGKILL (seed {seed}): {KILLS} kills, done after {} sync runs, {errors} cut \
-         short; proxy: {}",
+        "server SIGKILL (seed {seed}): {KILLS} kills with {held_at_kills:?} reports stored, \
+         done after {} sync runs, {errors} cut short; proxy: {}",
         rounds + more,
         proxy.stats
+    );
+    let mid_reports = held_at_kills
+        .iter()
+        .filter(|&&n| n > 0 && n < i64::from(REPORTS))
+        .count();
+    assert!(
+        mid_reports >= 2,
+        "at least two kills must land while reports are still arriving: {held_at_kills:?}"
     );
     server.kill();
     drop(core);

@@ -67,5 +67,8 @@ async fn the_demo_district_is_alive() {
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "image/jpeg");
     }
+    // The demo's merges, closes and rejects went through the store: the open-entry index
+    // followed them.
+    ts.assert_open_index_true();
     ts.stop().await;
 }

@@ -649,16 +649,7 @@ fn one_to_one_pairs(
 fn verify(pairs: &[Pair], b: &SceneSignature, result: SceneMatch) -> SceneMatch {
     let tol = INLIER_TOLERANCE * f32::from(b.width.max(b.height)).max(1.0);
     let tol2 = tol * tol;
-    let count = |(re, im, tx, ty): (f32, f32, f32, f32), rot: f32| -> u32 {
-        pairs
-            .iter()
-            .filter(|p| {
-                let px = re * p.ax - im * p.ay + tx - p.bx;
-                let py = im * p.ax + re * p.ay + ty - p.by;
-                px * px + py * py <= tol2 && wrap(p.dangle - rot).abs() <= ANGLE_AGREEMENT
-            })
-            .count() as u32
-    };
+    let count = |m: (f32, f32, f32, f32), rot: f32| inliers(pairs, tol2, m, rot);
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D ^ pairs.len() as u64);
     // RANSAC draws two indices per hypothesis, and a 64-bit division costs more than the rest
     // of a rejected hypothesis: a remainder by multiplication is exact and cheaper.
@@ -717,6 +708,20 @@ fn hypothesis(p: Pair, q: Pair) -> (f32, f32, f32) {
 /// [`MAX_ROTATION`] (tan 0.35 = 0.3650).
 const CLEARLY_TOO_ROTATED: f32 = 0.37;
 
+/// The pairs that the similarity `(re, im, tx, ty)` with rotation `rot` takes to their
+/// matches, within `tol2` (squared) in position and [`ANGLE_AGREEMENT`] in orientation.
+#[inline(always)]
+fn inliers(pairs: &[Pair], tol2: f32, (re, im, tx, ty): (f32, f32, f32, f32), rot: f32) -> u32 {
+    pairs
+        .iter()
+        .filter(|p| {
+            let px = re * p.ax - im * p.ay + tx - p.bx;
+            let py = im * p.ax + re * p.ay + ty - p.by;
+            px * px + py * py <= tol2 && wrap(p.dangle - rot).abs() <= ANGLE_AGREEMENT
+        })
+        .count() as u32
+}
+
 /// The match with RANSAC's best transform `(inliers, (re, im, tx, ty))`, when at least two
 /// pairs agree on it.
 fn with_transform(mut result: SceneMatch, best: (u32, (f32, f32, f32, f32))) -> SceneMatch {
@@ -733,18 +738,7 @@ fn with_transform(mut result: SceneMatch, best: (u32, (f32, f32, f32, f32))) -> 
 fn verify_reference(pairs: &[Pair], b: &SceneSignature, result: SceneMatch) -> SceneMatch {
     let tol = INLIER_TOLERANCE * f32::from(b.width.max(b.height)).max(1.0);
     let tol2 = tol * tol;
-    let count = |m: (f32, f32, f32, f32)| -> u32 {
-        let (re, im, tx, ty) = m;
-        let rot = im.atan2(re);
-        pairs
-            .iter()
-            .filter(|p| {
-                let px = re * p.ax - im * p.ay + tx - p.bx;
-                let py = im * p.ax + re * p.ay + ty - p.by;
-                px * px + py * py <= tol2 && wrap(p.dangle - rot).abs() <= ANGLE_AGREEMENT
-            })
-            .count() as u32
-    };
+    let count = |m: (f32, f32, f32, f32)| inliers(pairs, tol2, m, m.1.atan2(m.0));
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D ^ pairs.len() as u64);
     let mut best = (0u32, (1.0, 0.0, 0.0, 0.0));
     for _ in 0..RANSAC_ITERATIONS {

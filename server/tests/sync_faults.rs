@@ -16,15 +16,15 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{ROSTER, ServerProcess, TestServer, encode, fast_tempdir, scene, sha256_hex};
+use common::exactly_once::assert_exactly_once;
+use common::{ROSTER, ServerProcess, TestServer, encode, fast_tempdir, scene};
 use hazardsnap_core::{
     CaptureRequest, HazardCore, HazardError, PhotoSource, ReportContent, SyncOptions,
 };
@@ -421,96 +421,6 @@ fn server_reports(data: &Path) -> i64 {
     rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .and_then(|c| c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0)))
         .unwrap_or(0)
-}
-
-fn server_photo(data: &Path, sha: &str) -> PathBuf {
-    data.join("photos")
-        .join(&sha[0..2])
-        .join(&sha[2..4])
-        .join(sha)
-}
-
-/// Every phone report on the server exactly once, filed, with byte-identical photos; every
-/// phone report synced with its ledger status known.
-fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
-    let p = rusqlite::Connection::open(phone.join("hazardsnap.db")).expect("phone db");
-    let check: String = p
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity");
-    assert_eq!(check, "ok", "phone database");
-    let db = rusqlite::Connection::open(server.join(hazardsnap_server::state::DB_FILE))
-        .expect("server db");
-    let drift = hazardsnap_server::store::sqlite::open_index_drift(&db).expect("drift check");
-    assert!(drift.is_empty(), "open index drifted: {drift:#?}");
-    let phone_reports: Vec<(String, String, Option<String>, Option<String>)> = p
-        .prepare("SELECT id, local_state, server_status, entry_number FROM reports")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    assert_eq!(phone_reports.len(), expected, "phone reports");
-    for (id, state, status, number) in &phone_reports {
-        assert_eq!(state, "synced", "report {id}");
-        assert!(status.is_some(), "report {id}: server status unknown");
-        assert!(number.is_some(), "report {id}: ledger number unknown");
-    }
-    let phone_photos: Vec<(String, String)> = p
-        .prepare("SELECT report_id, sha256 FROM photos ORDER BY report_id, position")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-
-    let s = rusqlite::Connection::open(server.join("hazardsnap.sqlite3")).expect("server db");
-    let per_id: HashMap<String, i64> = s
-        .prepare("SELECT id, count(*) FROM reports GROUP BY id")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    let total: i64 = s
-        .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))
-        .expect("count");
-    let unfiled: i64 = s
-        .query_row(
-            "SELECT count(*) FROM reports WHERE entry_id IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    let lost: Vec<_> = phone_reports
-        .iter()
-        .filter(|(id, ..)| !per_id.contains_key(id))
-        .map(|(id, ..)| id)
-        .collect();
-    let duplicated: Vec<_> = per_id.iter().filter(|(_, n)| **n != 1).collect();
-    assert!(lost.is_empty(), "lost on the server: {lost:?}");
-    assert!(duplicated.is_empty(), "duplicated: {duplicated:?}");
-    assert_eq!(total as usize, expected, "server holds other reports");
-    assert_eq!(unfiled, 0, "reports not filed into a ledger entry");
-    let server_photos: HashSet<(String, String)> = s
-        .prepare("SELECT report_id, sha256 FROM report_photos")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    assert_eq!(server_photos.len(), phone_photos.len());
-    for (report, sha) in &phone_photos {
-        assert!(
-            server_photos.contains(&(report.clone(), sha.clone())),
-            "report {report} lacks photo {sha} on the server"
-        );
-        let mine =
-            std::fs::read(phone.join("photos").join(format!("{sha}.jpg"))).expect("phone photo");
-        let theirs = std::fs::read(server_photo(server, sha))
-            .unwrap_or_else(|e| panic!("server photo {sha}: {e}"));
-        assert_eq!(sha256_hex(&mine), *sha, "phone photo {sha} torn");
-        assert!(mine == theirs, "photo {sha} differs on the server");
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! The sync client against the real server: the server's library started in-process on
 //! 127.0.0.1 port 0 with the demo roster, driven by the real core over real HTTP.
 
+mod support;
+
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -9,8 +11,6 @@ use hazardsnap_core::{
     SyncOptions,
 };
 use hazardsnap_model::{Category, LedgerStatus, ReportKind};
-use hazardsnap_server::org::{DEMO_ROSTER, import_roster_text};
-use hazardsnap_server::{Config, Server};
 use image::{ImageFormat, Rgb, RgbImage};
 
 fn jpeg(seed: u32) -> Vec<u8> {
@@ -24,24 +24,6 @@ fn jpeg(seed: u32) -> Vec<u8> {
     out
 }
 
-async fn server(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let config = Config {
-        data_dir: dir.to_owned(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..Config::new()
-    };
-    let server = Server::bind(config).await.expect("bind server");
-    import_roster_text(server.state().store.as_ref(), DEMO_ROSTER)
-        .await
-        .expect("import roster");
-    let url = format!("http://{}", server.local_addr());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
-    (url, tx)
-}
-
 const NOW: SyncOptions = SyncOptions {
     metered_network: false,
     ignore_backoff: true,
@@ -51,7 +33,7 @@ const NOW: SyncOptions = SyncOptions {
 async fn enroll_send_and_follow_status() {
     let srv_dir = tempfile::tempdir().unwrap();
     let phone_dir = tempfile::tempdir().unwrap();
-    let (url, _stop) = server(srv_dir.path()).await;
+    let (url, _stop) = support::server(srv_dir.path(), |_| {}).await;
     let core: Arc<HazardCore> = HazardCore::open(phone_dir.path().to_string_lossy().into_owned())
         .await
         .unwrap();
@@ -157,7 +139,7 @@ async fn enroll_send_and_follow_status() {
 async fn an_unreachable_server_is_a_network_error_and_keeps_the_outbox() {
     let srv_dir = tempfile::tempdir().unwrap();
     let phone_dir = tempfile::tempdir().unwrap();
-    let (url, stop) = server(srv_dir.path()).await;
+    let (url, stop) = support::server(srv_dir.path(), |_| {}).await;
     let core = HazardCore::open(phone_dir.path().to_string_lossy().into_owned())
         .await
         .unwrap();

@@ -6,20 +6,20 @@
 //!
 //! The seed is printed; set `HAZARDSNAP_FAULT_SEED` to replay one.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+#[path = "../../../server/tests/common/exactly_once.rs"]
+mod exactly_once;
+mod support;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hazardsnap_core::{CaptureRequest, HazardCore, PhotoSource, ReportContent};
 use hazardsnap_model::Category;
-use hazardsnap_server::org::{DEMO_ROSTER, import_roster_text};
-use hazardsnap_server::{Config, Server};
 use image::{Rgb, RgbImage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sha2::{Digest, Sha256};
 
 const REPORTS: u32 = 240;
 const KILLS: usize = 8;
@@ -52,38 +52,10 @@ fn photo(seed: u32) -> Vec<u8> {
     out
 }
 
-async fn server(dir: &Path) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let mut config = Config {
-        data_dir: dir.to_owned(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        ..Config::new()
-    };
-    // One phone sends hundreds of requests back to back; the rate limit is not under test.
-    config.device_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
-    config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
-    let server = Server::bind(config).await.expect("bind server");
-    import_roster_text(server.state().store.as_ref(), DEMO_ROSTER)
-        .await
-        .expect("import roster");
-    let url = format!("http://{}", server.local_addr());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
-    (url, tx)
-}
-
 fn sync_cmd(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hazardsnap"));
     c.arg("--data").arg(data).args(["sync", "--json"]);
     c
-}
-
-fn server_photo(data: &Path, sha: &str) -> PathBuf {
-    data.join("photos")
-        .join(&sha[0..2])
-        .join(&sha[2..4])
-        .join(sha)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +67,12 @@ async fn sync_killed_at_random_moments_loses_and_duplicates_nothing() {
     eprintln!("phone SIGKILL: seed {seed} (replay with HAZARDSNAP_FAULT_SEED={seed})");
     let srv_dir = tempfile::tempdir().expect("tempdir");
     let phone = tempfile::tempdir().expect("tempdir");
-    let (url, _stop) = server(srv_dir.path()).await;
+    let (url, _stop) = support::server(srv_dir.path(), |config| {
+        // One phone sends hundreds of requests back to back; the rate limit is not under test.
+        config.device_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
+    })
+    .await;
 
     // Set-up in-process (faster than 240 processes): enroll and queue, then let go of the
     // folder's lock so the CLI can open it.
@@ -181,40 +158,7 @@ async fn sync_killed_at_random_moments_loses_and_duplicates_nothing() {
         assert!(r["entry_number"].is_string(), "{r}");
     }
 
-    let p = rusqlite::Connection::open(phone.path().join("hazardsnap.db")).expect("phone db");
-    let check: String = p
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity");
-    assert_eq!(check, "ok");
-    let phone_photos: Vec<(String, String)> = p
-        .prepare("SELECT report_id, sha256 FROM photos")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    assert_eq!(phone_photos.len(), REPORTS as usize);
-
-    let s =
-        rusqlite::Connection::open(srv_dir.path().join("hazardsnap.sqlite3")).expect("server db");
-    let per_id: HashMap<String, i64> = s
-        .prepare("SELECT id, count(*) FROM reports GROUP BY id")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    assert_eq!(per_id.len(), REPORTS as usize, "server reports");
-    for (report, sha) in &phone_photos {
-        assert_eq!(
-            per_id.get(report),
-            Some(&1),
-            "report {report} not exactly once"
-        );
-        let mine = std::fs::read(phone.path().join("photos").join(format!("{sha}.jpg")))
-            .expect("phone photo");
-        let theirs = std::fs::read(server_photo(srv_dir.path(), sha)).expect("server photo");
-        assert_eq!(hex::encode(Sha256::digest(&mine)), *sha);
-        assert!(mine == theirs, "photo {sha} differs on the server");
-    }
+    // The same end state as the server's fault tests: exactly once, filed, photos identical,
+    // both databases sound, the dedup index true.
+    exactly_once::assert_exactly_once(phone.path(), srv_dir.path(), REPORTS as usize);
 }

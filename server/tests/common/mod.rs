@@ -2,6 +2,7 @@
 //! temporary data folder, a real HTTP client, generated JPEG photos, report builders.
 #![allow(dead_code)]
 
+pub mod exactly_once;
 pub mod officer;
 
 use std::path::{Path, PathBuf};

@@ -213,95 +213,98 @@ async fn connection(
     }
 }
 
-/// Phone → server: forwards until the budget runs out, and notes which request is in flight.
-async fn pump_up(
+/// Forwards `from` to `to` until end of stream, an error, or the byte budget runs out. `look`
+/// sees each chunk before it is forwarded and may lower the budget. Answers how it ended and
+/// whether that was the budget running out (a deliberate cut).
+async fn forward(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     mut budget: Option<usize>,
-    exchange: Arc<Exchange>,
-    stats: Arc<ProxyStats>,
-) -> End {
+    bytes: &AtomicU64,
+    mut look: impl FnMut(&[u8], &mut Option<usize>),
+) -> (End, bool) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let n = match from.read(&mut buf).await {
             Ok(0) => {
                 let _ = to.shutdown().await;
-                return End::Eof;
+                return (End::Eof, false);
             }
             Ok(n) => n,
-            Err(_) => return End::Cut,
+            Err(_) => return (End::Cut, false),
         };
-        // Requests on one connection go one after the other (no pipelining), so the last
-        // request line seen is the one being answered.
-        if let Some(line) = request_line(&buf[..n]) {
-            exchange
-                .reports_request
-                .store(line.starts_with(b"POST /api/v1/reports "), Ordering::SeqCst);
-        }
+        look(&buf[..n], &mut budget);
         let pass = budget.map_or(n, |b| b.min(n));
         if to.write_all(&buf[..pass]).await.is_err() {
-            return End::Cut;
+            return (End::Cut, false);
         }
-        stats.up_bytes.fetch_add(pass as u64, Ordering::Relaxed);
+        bytes.fetch_add(pass as u64, Ordering::Relaxed);
         if let Some(b) = budget.as_mut() {
             *b -= pass;
             if *b == 0 {
-                stats.up_cuts.fetch_add(1, Ordering::Relaxed);
-                return End::Cut;
+                return (End::Cut, true);
             }
         }
     }
 }
 
+/// Phone → server: forwards until the budget runs out, and notes which request is in flight.
+async fn pump_up(
+    from: OwnedReadHalf,
+    to: OwnedWriteHalf,
+    budget: Option<usize>,
+    exchange: Arc<Exchange>,
+    stats: Arc<ProxyStats>,
+) -> End {
+    let (end, spent) = forward(from, to, budget, &stats.up_bytes, |chunk, _| {
+        // Requests on one connection go one after the other (no pipelining), so the last
+        // request line seen is the one being answered.
+        if let Some(line) = request_line(chunk) {
+            exchange
+                .reports_request
+                .store(line.starts_with(b"POST /api/v1/reports "), Ordering::SeqCst);
+        }
+    })
+    .await;
+    if spent {
+        stats.up_cuts.fetch_add(1, Ordering::Relaxed);
+    }
+    end
+}
+
 /// Server → phone: forwards until the budget runs out; the answer of a report batch may also
 /// be cut part-way, after the server committed the batch.
 async fn pump_down(
-    mut from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
-    mut budget: Option<usize>,
+    from: OwnedReadHalf,
+    to: OwnedWriteHalf,
+    budget: Option<usize>,
     faults: Faults,
     mut rng: StdRng,
     exchange: Arc<Exchange>,
     stats: Arc<ProxyStats>,
 ) -> End {
-    let mut buf = vec![0u8; 16 * 1024];
     let mut answer_cut = false;
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) => {
-                let _ = to.shutdown().await;
-                return End::Eof;
-            }
-            Ok(n) => n,
-            Err(_) => return End::Cut,
-        };
-        if buf[..n].starts_with(b"HTTP/1.1 ")
+    let (end, spent) = forward(from, to, budget, &stats.down_bytes, |chunk, budget| {
+        if chunk.starts_with(b"HTTP/1.1 ")
             && exchange.reports_request.load(Ordering::SeqCst)
             && rng.random_bool(faults.report_answer_cut)
         {
             // Anywhere in the answer: in its status line, its headers or its JSON.
-            let at = rng.random_range(0..n);
+            let at = rng.random_range(0..chunk.len());
             if budget.is_none_or(|b| at < b) {
-                budget = Some(at);
+                *budget = Some(at);
                 answer_cut = true;
             }
         }
-        let pass = budget.map_or(n, |b| b.min(n));
-        if to.write_all(&buf[..pass]).await.is_err() {
-            return End::Cut;
-        }
-        stats.down_bytes.fetch_add(pass as u64, Ordering::Relaxed);
-        if let Some(b) = budget.as_mut() {
-            *b -= pass;
-            if *b == 0 {
-                stats.down_cuts.fetch_add(1, Ordering::Relaxed);
-                if answer_cut {
-                    stats.report_answers_cut.fetch_add(1, Ordering::Relaxed);
-                }
-                return End::Cut;
-            }
+    })
+    .await;
+    if spent {
+        stats.down_cuts.fetch_add(1, Ordering::Relaxed);
+        if answer_cut {
+            stats.report_answers_cut.fetch_add(1, Ordering::Relaxed);
         }
     }
+    end
 }
 
 /// The request line at the start of a chunk, if the chunk starts a request.

@@ -59,7 +59,9 @@ ALTER TABLE ledger_entries ADD COLUMN dedup_decision TEXT;
 /// (its rows removed, then added again if its entry is open). The others delegate to it by
 /// touching `reports.entry_id`: a new report row, a new photo link, an entry whose status
 /// crosses between open and not open, an entry's number. Only the entry, enterprise and cell
-/// change in normal operation; the rest is covered so that repairs in plain SQL stay true.
+/// change in normal operation; the rest is covered so that repairs in plain SQL stay true. A
+/// report in no entry before and after (a suggestion, or a hazard before filing sets its
+/// entry) has nothing to refresh.
 ///
 /// The perceptual-hash band keys are derived in SQL from the stored hash, exactly as
 /// `hazardsnap_dedup::keys::phash_keys` derives them (a test holds the two equal): band `b`
@@ -116,6 +118,7 @@ CREATE INDEX dedup_open_keys_report ON dedup_open_keys(report_id);
 CREATE TRIGGER dedup_open_refresh
 AFTER UPDATE OF entry_id, enterprise, location_cell, kind, site_code, captured_at, received_at,
                 submission ON reports
+WHEN OLD.entry_id IS NOT NULL OR NEW.entry_id IS NOT NULL
 BEGIN
     DELETE FROM dedup_open_keys WHERE report_id = OLD.id;
     DELETE FROM dedup_open_photos WHERE enterprise = OLD.enterprise AND report_id = OLD.id;

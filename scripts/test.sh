@@ -8,6 +8,11 @@
 # skipped with a message. Under CI (CI=true) a missing tool is a failure: CI installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step prints the seconds since the start and the disk left, so a slow or full machine
+# shows where.
+step() {
+  echo "== $1   [${SECONDS} s, $(df -Pk . | awk 'NR==2 { printf "%.1f GiB", $4 / 1048576 }') free]"
+}
 
 skip() {
   if [ "${CI:-}" = "true" ]; then
@@ -17,16 +22,16 @@ skip() {
   echo "skipped: $1"
 }
 
-echo "== cargo test --workspace"
+step "cargo test --workspace"
 cargo test --workspace
 
 # The photo pipeline's pure-Rust path (no C compiler needed), kept for platforms where
 # libjpeg-turbo cannot be built: the same tests, without the default libjpeg-turbo backend.
-echo "== photo pipeline, pure-Rust build"
+step "photo pipeline, pure-Rust build"
 cargo test -p hazardsnap-photo --no-default-features
 
 if [ -x tests/python/run.sh ]; then
-  echo "== Python FFI tests"
+  step "Python FFI tests"
   if command -v python3 >/dev/null && python3 -c 'import pytest' 2>/dev/null; then
     tests/python/run.sh
   else
@@ -35,7 +40,7 @@ if [ -x tests/python/run.sh ]; then
 fi
 
 if [ -x scripts/check-bindings.sh ]; then
-  echo "== generated Kotlin/Swift bindings in sync"
+  step "generated Kotlin/Swift bindings in sync"
   scripts/check-bindings.sh
 fi
-echo "all tests passed"
+step "all tests passed"

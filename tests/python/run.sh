@@ -10,7 +10,10 @@ root="$(cd "$here/../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 
 cd "$root"
-cargo build --quiet -p hazardsnap-core -p uniffi-bindgen
+# The package selection (whole workspace) and dev units (tests) of `cargo test --workspace`, so
+# every dependency's features unify the same way and nothing built by the test run is rebuilt
+# (`-p hazardsnap-core` alone would resolve features afresh and compile a second tree).
+cargo build --quiet --workspace --lib --bins --tests
 
 case "$(uname -s)" in
   Darwin) lib="$target/debug/libhazardsnap_core.dylib" ;;

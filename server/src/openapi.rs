@@ -1,19 +1,22 @@
 //! The OpenAPI 3 document, generated from the handlers' `#[utoipa::path]` annotations so it
 //! cannot drift from the routes. Served at `GET /api/openapi.json`.
 
-use chrono::{TimeZone, Utc};
+use chrono::{Days, TimeZone, Utc};
 use hazardsnap_model::{
     AtRisk, Category, ChangeFeed, CheckSource, EnrollRequest, EnrollResponse, EnterpriseRef,
-    ErrorBody, LedgerStatus, Location, PROTOCOL_VERSION, PhotoRef, ReportChange, ReportKind,
-    ReportSubmission, Severity, SubmitOutcome, SubmitReports, SubmitResult, SubmitResults,
+    ErrorBody, Funds, LedgerStatus, Location, PROTOCOL_VERSION, PhotoRef, RectificationLevel,
+    RectificationPlan, ReportChange, ReportKind, ReportSubmission, Severity, SubmitOutcome,
+    SubmitReports, SubmitResult, SubmitResults,
 };
 use serde::Serialize;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, RefOr};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{Content, Ref, RefOr, Response};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::routes::{changes, enroll, export, ledger, numbers, photos, reports, session, system};
+use crate::store::officer::china_today;
 
 /// The document.
 #[derive(OpenApi)]
@@ -55,7 +58,7 @@ use crate::routes::{changes, enroll, export, ledger, numbers, photos, reports, s
         numbers::create_draw,
         numbers::get_draw,
     ),
-    modifiers(&BearerAuth, &WireExamples),
+    modifiers(&BearerAuth, &WireExamples, &CommonErrors),
     tags(
         (name = "system", description = "健康检查与文档 / health and documentation"),
         (name = "device", description = "手机端同步 / the phone's sync"),
@@ -198,6 +201,15 @@ fn wire_samples() -> (
 impl Modify for WireExamples {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let (enroll_req, enroll_resp, submit, results, feed) = wire_samples();
+        // A plan whose deadline stays valid: a month from the day the document is made.
+        let plan = RectificationPlan {
+            responsible: "设备科 王工".into(),
+            measures: "更换阀门密封件".into(),
+            funds: Funds(80_000),
+            deadline: china_today(Utc::now()) + Days::new(30),
+            contingency: "关闭上游阀门，设置警戒区".into(),
+            level: RectificationLevel::Workshop,
+        };
         let error = example(&ErrorBody::new(
             "unauthorized",
             "未授权：令牌缺失、无效或已吊销 / unauthorized: token missing, invalid or revoked",
@@ -211,6 +223,7 @@ impl Modify for WireExamples {
                 ),
                 "/api/v1/reports" => (item.post.as_mut(), example(&submit), example(&results)),
                 "/api/v1/device/changes" => (item.get.as_mut(), None, example(&feed)),
+                "/api/v1/ledger/{id}/confirm" => (item.post.as_mut(), example(&plan), None),
                 _ => continue,
             };
             let Some(op) = op else { continue };
@@ -221,14 +234,112 @@ impl Modify for WireExamples {
             }
             for (status, response) in op.responses.responses.iter_mut() {
                 if let RefOr::T(response) = response {
-                    let value = if status == "200" {
-                        ok.clone()
-                    } else {
-                        error.clone()
+                    let value = match status.as_str() {
+                        "200" => ok.clone(),
+                        "401" => error.clone(),
+                        _ => continue,
                     };
                     if let Some(c) = set_example(response.content.get_mut(JSON), value) {
                         response.content.insert(JSON.to_owned(), c);
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Documents the answers every route can give besides its own, from what the route reads: 401
+/// where a token is needed, 403 on officers' routes (a phone's token, a cross-site cookie), 429
+/// on the phone's routes (each token has its request rate), and 400, 413 and 415 where a JSON
+/// body is read. Every error answer gets the one `ErrorBody`
+/// schema. `tests/api` fuzzes every route against the document, so an answer missing here
+/// fails there.
+struct CommonErrors;
+
+const COMMON_ERRORS: [(&str, &str); 6] = [
+    (
+        "401",
+        "令牌缺失、无效或已吊销 / token missing, invalid or revoked (`unauthorized`)",
+    ),
+    (
+        "403",
+        "不是工作人员令牌，或跨站请求 / not an officer's token, or a cross-site request (`forbidden`)",
+    ),
+    (
+        "400",
+        "请求体不是有效的 JSON 或缺少字段 / invalid JSON body or missing field (`invalid_json`)",
+    ),
+    ("413", "请求体过大 / body too large (`payload_too_large`)"),
+    (
+        "429",
+        "请求过于频繁，`Retry-After` 秒后再试 / too many requests: retry after `Retry-After` seconds (`rate_limited`)",
+    ),
+    (
+        "415",
+        "请求体必须是 application/json / the body must be application/json (`unsupported_media_type`)",
+    ),
+];
+
+fn common_errors_of(op: &Operation) -> impl Iterator<Item = (&'static str, &'static str)> {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let officer = op
+        .tags
+        .as_ref()
+        .is_some_and(|t| t.iter().any(|t| t == "officer"));
+    let json_body = op
+        .request_body
+        .as_ref()
+        .is_some_and(|b| b.content.contains_key(JSON));
+    COMMON_ERRORS
+        .into_iter()
+        .filter(move |(status, _)| match *status {
+            "401" => secured,
+            "403" => secured && officer,
+            "429" => secured && !officer,
+            _ => json_body,
+        })
+}
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .schemas
+            .insert(ErrorBody::name().into_owned(), ErrorBody::schema());
+        let error_ref = || RefOr::Ref(Ref::from_schema_name(ErrorBody::name()));
+        for item in openapi.paths.paths.values_mut() {
+            for (is_head, op) in [
+                (false, &mut item.get),
+                (false, &mut item.put),
+                (false, &mut item.post),
+                (false, &mut item.delete),
+                (false, &mut item.patch),
+                (true, &mut item.head),
+            ] {
+                let Some(op) = op else { continue };
+                let missing: Vec<_> = common_errors_of(op)
+                    .filter(|(status, _)| !op.responses.responses.contains_key(*status))
+                    .collect();
+                for (status, description) in missing {
+                    op.responses
+                        .responses
+                        .insert(status.to_owned(), RefOr::T(Response::new(description)));
+                }
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if !(status.starts_with('4') || status.starts_with('5')) {
+                        continue;
+                    }
+                    // A HEAD answer has no body.
+                    if is_head {
+                        continue;
+                    }
+                    let content = response.content.entry(JSON.to_owned()).or_insert_with(|| {
+                        Content::new(None::<RefOr<utoipa::openapi::schema::Schema>>)
+                    });
+                    content.schema = Some(error_ref());
                 }
             }
         }

@@ -494,6 +494,50 @@ async fn the_openapi_document_covers_every_route() {
             "{method} {path} missing"
         );
     }
+    // Every route that needs a token documents the 401, every JSON body its 400/413/415, and
+    // every error answer is the one ErrorBody (tests/api fuzzes the routes against all of it).
+    let error_ref = "#/components/schemas/ErrorBody";
+    assert_eq!(
+        doc["components"]["schemas"]["ErrorBody"]["required"],
+        serde_json::json!(["error", "message"])
+    );
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(responses.contains_key("401"), "{method} {path}: no 401");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: no {status}"
+                    );
+                }
+            }
+            for (status, response) in responses {
+                if method != "head" && (status.starts_with('4') || status.starts_with('5')) {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"]["$ref"], error_ref,
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    // The wire types are documented from the model's own definitions.
+    assert_eq!(
+        doc["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/SubmitReports"
+    );
+    let category = &doc["components"]["schemas"]["Category"]["enum"];
+    assert!(
+        category
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("equipment_guarding"))
+    );
     let r = s.http.get(s.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     s.stop().await;

@@ -119,6 +119,27 @@ macro_rules! labelled_enum {
             }
         }
 
+        // By hand: the derive does not see the wire names through the macro's literals. The
+        // schema lists the wire names and, in its description, their Chinese and English labels.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let labels = [ $( concat!("`", $wire, "` ", $zh, " / ", $en) ),+ ];
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some(format!("{}：{}", $what, labels.join("；"))))
+                    .enum_values(Some([ $( $wire ),+ ]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str($crate::label::Labelled::wire_name(*self))

@@ -33,6 +33,7 @@ pub const MAX_CLOCK_SKEW_SECS: i64 = 24 * 3600;
 
 /// A GPS position as the phone had it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     /// Latitude in degrees, −90..=90.
     pub lat: f64,
@@ -74,6 +75,7 @@ impl Location {
 /// A photo a report refers to, by content. The bytes travel separately
 /// (`PUT /api/v1/photos/{sha256}`); the server re-checks everything stated here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoRef {
     /// Lowercase hex SHA-256 of the stored photo's bytes.
     pub sha256: String,
@@ -90,6 +92,7 @@ pub struct PhotoRef {
 
 /// One report as the phone submits it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportSubmission {
     /// Made on the phone at capture (UUIDv7): the idempotency key of the report.
     pub id: Uuid,
@@ -264,6 +267,7 @@ impl ReportSubmission {
 
 /// Body of `POST /api/v1/reports`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitReports {
     /// [`PROTOCOL_VERSION`] of the phone.
     pub version: u32,
@@ -274,6 +278,7 @@ pub struct SubmitReports {
 /// What the server made of one submitted report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SubmitOutcome {
     /// Stored now.
     Accepted,
@@ -303,6 +308,7 @@ impl SubmitOutcome {
 
 /// The server's answer for one report of a batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitResult {
     /// The report's id.
     pub id: Uuid,
@@ -327,6 +333,7 @@ pub struct SubmitResult {
 
 /// Body of the answer to `POST /api/v1/reports`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitResults {
     /// One per submitted report, in order.
     pub results: Vec<SubmitResult>,
@@ -334,6 +341,7 @@ pub struct SubmitResults {
 
 /// One change of one of the device's reports, as the change feed gives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportChange {
     /// The report.
     pub report_id: Uuid,
@@ -360,6 +368,7 @@ pub struct ReportChange {
 /// The cursor is opaque to the phone; the server derives it from its own append-only event
 /// log, so `since` absent (or `0`) always rebuilds the full state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeFeed {
     /// The latest state of each changed report, oldest change first.
     pub changes: Vec<ReportChange>,
@@ -371,6 +380,7 @@ pub struct ChangeFeed {
 
 /// Body of `POST /api/v1/enroll`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollRequest {
     /// The enrollment code the enterprise union handed out.
     pub code: String,
@@ -380,6 +390,7 @@ pub struct EnrollRequest {
 
 /// An enterprise, as the phone knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseRef {
     /// Roster code, e.g. `E001`.
     pub code: String,
@@ -389,6 +400,7 @@ pub struct EnterpriseRef {
 
 /// Answer to `POST /api/v1/enroll`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     /// The device's id on the server.
     pub device_id: Uuid,
@@ -400,6 +412,7 @@ pub struct EnrollResponse {
 
 /// The body of every error answer of the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable snake_case code, e.g. `missing_photos`.
     pub error: String,

@@ -210,12 +210,14 @@ impl<'de> Deserialize<'de> for Funds {
 
 /// The rectification plan: the "five in place" (五到位) and the level that fixes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RectificationPlan {
     /// 责任：who is responsible.
     pub responsible: String,
     /// 措施：what will be done.
     pub measures: String,
     /// 资金：money set aside.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "800.00"))]
     pub funds: Funds,
     /// 时限：by when.
     pub deadline: NaiveDate,

@@ -25,7 +25,7 @@ pub struct ChangesQuery {
     params(ChangesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`ChangeFeed`: `{changes: [ReportChange…], cursor, more}`; call again with `since=cursor` while `more`", body = Object),
+        (status = 200, description = "`ChangeFeed`: `{changes: [ReportChange…], cursor, more}`; call again with `since=cursor` while `more`", body = ChangeFeed),
         (status = 400, description = "游标无效 / invalid cursor (`invalid_cursor`)", body = Object),
         (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = Object),
         (status = 429, description = "请求过于频繁 / rate limited", body = Object),

@@ -19,9 +19,9 @@ const MAX_FIELD_CHARS: usize = 64;
     post,
     path = "/api/v1/enroll",
     tag = "device",
-    request_body(content = Object, description = "`EnrollRequest`: `{code, device_name}`"),
+    request_body(content = EnrollRequest),
     responses(
-        (status = 200, description = "`EnrollResponse`: `{device_id, token, enterprise: {code, name}}`", body = Object),
+        (status = 200, description = "已注册 / enrolled", body = EnrollResponse),
         (status = 400, description = "无效 JSON 或字段 / invalid JSON or field (`invalid_json`, `invalid_device_name`)", body = Object),
         (status = 403, description = "注册码无效或已停用 / unknown or inactive code (`invalid_enrollment_code`)", body = Object),
         (status = 429, description = "请求过于频繁 / too many enrollments (`rate_limited`)", body = Object),

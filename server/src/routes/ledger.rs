@@ -332,8 +332,7 @@ pub type ConfirmBody = RectificationPlan;
     path = "/api/v1/ledger/{id}/confirm",
     tag = "officer",
     params(("id" = Uuid, Path, description = "条目编号 / entry id")),
-    request_body(content = Object, description = "`{responsible, measures, funds, deadline, contingency, level}`，全部必填 / all required",
-        example = json!({"responsible": "设备科 王工", "measures": "更换阀门密封件", "funds": "800.00", "deadline": "2026-03-31", "contingency": "关闭上游阀门，设置警戒区", "level": "workshop"})),
+    request_body(content = RectificationPlan, description = "五到位全部必填，时限不早于今天 / all of the five required; the deadline not before today"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "更新后的条目 / the updated entry", body = Object),

@@ -75,7 +75,7 @@ fn with_offset(status: StatusCode, offset: u64) -> Response {
     head,
     path = "/api/v1/photos/{sha256}",
     tag = "device",
-    params(("sha256" = String, Path, description = "照片字节的 SHA-256（小写十六进制）/ lowercase hex SHA-256 of the photo's bytes")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "照片字节的 SHA-256（小写十六进制）/ lowercase hex SHA-256 of the photo's bytes")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已存储 / stored"),
@@ -104,9 +104,9 @@ pub async fn head_photo(
     path = "/api/v1/photos/{sha256}",
     tag = "device",
     params(
-        ("sha256" = String, Path, description = "照片字节的 SHA-256 / SHA-256 of the photo's bytes"),
-        ("Upload-Offset" = Option<u64>, Header, description = "从此字节续传；缺省则重新开始 / resume from this byte; absent: start over"),
-        ("Upload-Length" = Option<u64>, Header, description = "照片总字节数，用于分多次上传 / total bytes, for an upload in several PUTs"),
+        ("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "照片字节的 SHA-256 / SHA-256 of the photo's bytes"),
+        ("Upload-Offset" = Option<u64>, Header, minimum = 0, maximum = 8_388_608, description = "从此字节续传；缺省则重新开始 / resume from this byte; absent: start over"),
+        ("Upload-Length" = Option<u64>, Header, minimum = 0, maximum = 8_388_608, description = "照片总字节数（至多 8 MiB），用于分多次上传 / total bytes (at most 8 MiB), for an upload in several PUTs"),
     ),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "照片字节（处理后的 JPEG）/ the stored JPEG's bytes"),
     security(("bearer" = [])),

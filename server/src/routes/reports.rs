@@ -25,9 +25,9 @@ use crate::store::CheckedReport;
     path = "/api/v1/reports",
     tag = "device",
     security(("bearer" = [])),
-    request_body(content = Object, description = "`SubmitReports`: `{version, reports: [ReportSubmission…]}`, at most 100 reports; every photo uploaded first"),
+    request_body(content = SubmitReports, description = "至多 100 份报告，照片须先上传 / at most 100 reports; every photo uploaded first"),
     responses(
-        (status = 200, description = "`SubmitResults`: one `SubmitResult` per report, in order; `outcome` is `accepted`, `already_accepted`, `conflict` (`report_conflict`), `missing_photos` (with `missing_photos`) or `invalid`", body = Object),
+        (status = 200, description = "`SubmitResults`: one `SubmitResult` per report, in order; `outcome` is `accepted`, `already_accepted`, `conflict` (`report_conflict`), `missing_photos` (with `missing_photos`) or `invalid`", body = SubmitResults),
         (status = 400, description = "无效 JSON（`invalid_json`）、协议版本不支持（`unsupported_version`）或批次过大（`batch_too_large`）/ invalid JSON, unsupported version or batch too large", body = Object),
         (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = Object),
         (status = 413, description = "请求体过大 / body too large", body = Object),

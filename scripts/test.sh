@@ -39,6 +39,15 @@ if [ -x tests/python/run.sh ]; then
   fi
 fi
 
+if [ -x tests/api/run.sh ]; then
+  step "API fuzzing against the OpenAPI document"
+  if command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    tests/api/run.sh
+  else
+    skip "API fuzzing needs python3 with venv (it installs schemathesis from PyPI)"
+  fi
+fi
+
 if [ -x scripts/check-bindings.sh ]; then
   step "generated Kotlin/Swift bindings in sync"
   scripts/check-bindings.sh

@@ -51,12 +51,31 @@ PY
 }
 
 officer="$(post_field /api/v1/session '{"username":"district.admin","password":"demo-district-2026"}' token)"
+
+# Real ids for the routes that take one (schemathesis.toml reads them from the environment), so
+# the fuzzing reaches the workflow behind a found entry instead of stopping at 404: an entry
+# waiting for review, its first report and photo, and a suggestion.
+eval "$("$venv/bin/python" - "$url" "$officer" <<'PY'
+import json, sys, urllib.request
+url, token = sys.argv[1:]
+def get(path):
+    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
+    return json.load(urllib.request.urlopen(req))
+entry = get("/api/v1/ledger/" + get("/api/v1/ledger?status=pending_review")["entries"][0]["id"])
+report = entry["reports"][0]
+print(f"export HAZARDSNAP_FUZZ_ENTRY={entry['id']}")
+print(f"export HAZARDSNAP_FUZZ_REPORT={report['id']}")
+print(f"export HAZARDSNAP_FUZZ_PHOTO={report['photos'][0]}")
+print(f"export HAZARDSNAP_FUZZ_SUGGESTION={get('/api/v1/suggestions')['suggestions'][0]['id']}")
+PY
+)"
 device="$(post_field /api/v1/enroll '{"code":"E001-JOIN-DEMO","device_name":"fuzz"}' token)"
 throwaway="$(post_field /api/v1/session '{"username":"union.e002","password":"demo-e002-2026"}' token)"
 
+# From the throwaway folder: schemathesis leaves its own `.schemathesis/` where it runs.
 st() {
-  "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$url/api/openapi.json" \
-    --url "$url" "$@"
+  (cd "$data" && "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" \
+    run "$url/api/openapi.json" --url "$url" "$@")
 }
 
 echo "-- officers' routes, as the district officer"
@@ -65,6 +84,16 @@ echo "-- the phone's routes, as an enrolled device"
 st -H "Authorization: Bearer $device" --include-tag device
 echo "-- session routes, as an enterprise officer"
 st -H "Authorization: Bearer $throwaway" --include-path-regex '^/api/v1/session'
+
+# What the fuzzing did to the fixed entry: how far into the workflow it got.
+"$venv/bin/python" - "$url" "$officer" "$HAZARDSNAP_FUZZ_ENTRY" <<'PY'
+import json, sys, urllib.request
+url, token, entry = sys.argv[1:]
+req = urllib.request.Request(f"{url}/api/v1/ledger/{entry}", headers={"Authorization": "Bearer " + token})
+e = json.load(urllib.request.urlopen(req))
+steps = " → ".join(h.get("action", "?") for h in e["history"])
+print(f"the fuzzed entry is now {e['status']} after: {steps}")
+PY
 
 if grep -q "panicked" "$data/server.log"; then
   grep -B2 -A10 "panicked" "$data/server.log" >&2

@@ -30,23 +30,21 @@ cargo test --workspace
 step "photo pipeline, pure-Rust build"
 cargo test -p hazardsnap-photo --no-default-features
 
-if [ -x tests/python/run.sh ]; then
-  step "Python FFI tests"
-  if command -v python3 >/dev/null && python3 -c 'import pytest' 2>/dev/null; then
-    tests/python/run.sh
+# A Python-driven suite: runs SCRIPT when python3 passes CHECK, else skips it (fails under CI).
+python_suite() { # TITLE CHECK SCRIPT MISSING
+  [ -x "$3" ] || return 0
+  step "$1"
+  if command -v python3 >/dev/null && python3 -c "$2" 2>/dev/null; then
+    "$3"
   else
-    skip "Python FFI tests need python3 with pytest (pip install pytest)"
+    skip "$4"
   fi
-fi
+}
 
-if [ -x tests/api/run.sh ]; then
-  step "API fuzzing against the OpenAPI document"
-  if command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; then
-    tests/api/run.sh
-  else
-    skip "API fuzzing needs python3 with venv (it installs schemathesis from PyPI)"
-  fi
-fi
+python_suite "Python FFI tests" 'import pytest' tests/python/run.sh \
+  "Python FFI tests need python3 with pytest (pip install pytest)"
+python_suite "API fuzzing against the OpenAPI document" 'import venv, ensurepip' tests/api/run.sh \
+  "API fuzzing needs python3 with venv (it installs schemathesis from PyPI)"
 
 if [ -x scripts/check-bindings.sh ]; then
   step "generated Kotlin/Swift bindings in sync"

@@ -5,13 +5,10 @@
 #
 # Usage: crates/uniffi-bindgen/generate-mobile-bindings.sh
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
+# shellcheck source=tests/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/common.sh"
 cd "$root"
-# The package selection (whole workspace) and dev units (tests) of `cargo test --workspace`, so
-# every dependency's features unify the same way and nothing built by the test run is rebuilt
-# (`-p hazardsnap-core` alone would resolve features afresh and compile a second tree).
-cargo build --quiet --workspace --lib --bins --tests
+build_like_the_tests
 case "$(uname -s)" in
   Darwin) lib="$target/debug/libhazardsnap_core.dylib" ;;
   *) lib="$target/debug/libhazardsnap_core.so" ;;

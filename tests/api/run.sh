@@ -12,18 +12,12 @@
 # Usage: tests/api/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
+# shellcheck source=tests/common.sh
+. "$here/../common.sh"
 
 cd "$root"
-# The package selection and dev units of `cargo test --workspace`: nothing is rebuilt after it.
-cargo build --quiet --workspace --lib --bins --tests
-
-venv="$here/.venv"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+build_like_the_tests
+use_venv "$here"
 
 data="$(mktemp -d)"
 "$target/debug/hazardsnap-server" serve --data "$data/server" --listen 127.0.0.1:0 --demo \
@@ -73,9 +67,11 @@ device="$(post_field /api/v1/enroll '{"code":"E001-JOIN-DEMO","device_name":"fuz
 throwaway="$(post_field /api/v1/session '{"username":"union.e002","password":"demo-e002-2026"}' token)"
 
 # From the throwaway folder: schemathesis leaves its own `.schemathesis/` where it runs.
+# HAZARDSNAP_FUZZ_ARGS adds options for a deeper run by hand, e.g. "--max-examples 500 --seed 7".
 st() {
+  # shellcheck disable=SC2086
   (cd "$data" && "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" \
-    run "$url/api/openapi.json" --url "$url" "$@")
+    run "$url/api/openapi.json" --url "$url" "$@" ${HAZARDSNAP_FUZZ_ARGS:-})
 }
 
 echo "-- officers' routes, as the district officer"

@@ -6,14 +6,11 @@
 # Usage: tests/python/run.sh [pytest args...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
+# shellcheck source=tests/common.sh
+. "$here/../common.sh"
 
 cd "$root"
-# The package selection (whole workspace) and dev units (tests) of `cargo test --workspace`, so
-# every dependency's features unify the same way and nothing built by the test run is rebuilt
-# (`-p hazardsnap-core` alone would resolve features afresh and compile a second tree).
-cargo build --quiet --workspace --lib --bins --tests
+build_like_the_tests
 
 case "$(uname -s)" in
   Darwin) lib="$target/debug/libhazardsnap_core.dylib" ;;
@@ -26,12 +23,7 @@ mkdir -p "$here/generated"
   --out-dir "$here/generated" >/dev/null
 cp "$lib" "$here/generated/"
 
-venv="$here/.venv"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -r "$here/requirements.txt"
+use_venv "$here"
 
 cd "$here"
 exec "$venv/bin/python" -m pytest -q "$@"

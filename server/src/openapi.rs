@@ -67,6 +67,34 @@ use crate::store::officer::china_today;
 )]
 pub struct ApiDoc;
 
+/// The document as served, made afresh for each request (the examples' dates move with the
+/// day). utoipa names the unsigned formats `u-int32` and `u-int64`; they are renamed to `uint32`
+/// and `uint64`, the names other tools know.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    rename_unsigned_formats(&mut doc);
+    doc
+}
+
+fn rename_unsigned_formats(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match child {
+                    serde_json::Value::String(f) if key == "format" => {
+                        if let Some(bits) = f.strip_prefix("u-int") {
+                            *f = format!("uint{bits}");
+                        }
+                    }
+                    _ => rename_unsigned_formats(child),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(rename_unsigned_formats),
+        _ => {}
+    }
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {

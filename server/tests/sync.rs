@@ -531,6 +531,10 @@ async fn the_openapi_document_covers_every_route() {
             ["$ref"],
         "#/components/schemas/SubmitReports"
     );
+    assert_eq!(
+        doc["components"]["schemas"]["PhotoRef"]["properties"]["bytes"]["format"],
+        "uint64"
+    );
     let category = &doc["components"]["schemas"]["Category"]["enum"];
     assert!(
         category

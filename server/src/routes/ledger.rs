@@ -359,6 +359,7 @@ pub async fn confirm(
 pub struct ReasonBody {
     /// 理由 / reason.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub reason: String,
 }
 
@@ -442,6 +443,7 @@ pub struct SplitBody {
     pub report_id: Uuid,
     /// 理由 / reason.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub reason: String,
 }
 
@@ -486,6 +488,7 @@ pub async fn split(
 pub struct RectifiedBody {
     /// 整改说明 / what was done.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub note: String,
     /// 整改后照片的 SHA-256（先用 PUT /api/v1/photos 上传）/ SHA-256 names of after-photos, uploaded first.
     #[serde(default)]
@@ -631,6 +634,7 @@ pub struct ExtensionBody {
     pub new_deadline: NaiveDate,
     /// 理由 / reason.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub reason: String,
 }
 

@@ -5,9 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use utoipa::OpenApi;
 
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
 /// Ready when the database answers.
@@ -44,6 +42,6 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     tag = "system",
     responses((status = 200, description = "OpenAPI 3 文档 / OpenAPI 3 document", body = Object))
 )]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi_json() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
 }

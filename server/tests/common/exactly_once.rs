@@ -17,6 +17,20 @@ pub fn server_photo(data: &Path, sha: &str) -> PathBuf {
         .join(sha)
 }
 
+/// All rows of `sql`, each read by `row`, into any collection.
+fn rows<T, C: FromIterator<T>>(
+    db: &rusqlite::Connection,
+    sql: &str,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> C {
+    db.prepare(sql)
+        .expect("prepare")
+        .query_map([], row)
+        .expect("query")
+        .collect::<Result<C, _>>()
+        .expect("rows")
+}
+
 /// Every phone report on the server exactly once, filed, with byte-identical photos; every
 /// phone report synced with its ledger status known.
 pub fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
@@ -29,40 +43,31 @@ pub fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
         .expect("server db");
     let drift = hazardsnap_server::store::sqlite::open_index_drift(&db).expect("drift check");
     assert!(drift.is_empty(), "open index drifted: {drift:#?}");
-    let phone_reports: Vec<(String, String, Option<String>, Option<String>)> = p
-        .prepare("SELECT id, local_state, server_status, entry_number FROM reports")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+    let phone_reports: Vec<(String, String, Option<String>, Option<String>)> = rows(
+        &p,
+        "SELECT id, local_state, server_status, entry_number FROM reports",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
     assert_eq!(phone_reports.len(), expected, "phone reports");
     for (id, state, status, number) in &phone_reports {
         assert_eq!(state, "synced", "report {id}");
         assert!(status.is_some(), "report {id}: server status unknown");
         assert!(number.is_some(), "report {id}: ledger number unknown");
     }
-    let phone_photos: Vec<(String, String)> = p
-        .prepare("SELECT report_id, sha256 FROM photos ORDER BY report_id, position")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+    let phone_photos: Vec<(String, String)> = rows(
+        &p,
+        "SELECT report_id, sha256 FROM photos ORDER BY report_id, position",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
 
-    let s = rusqlite::Connection::open(server.join(hazardsnap_server::state::DB_FILE))
-        .expect("server db");
-    let per_id: HashMap<String, i64> = s
-        .prepare("SELECT id, count(*) FROM reports GROUP BY id")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    let total: i64 = s
+    let per_id: HashMap<String, i64> =
+        rows(&db, "SELECT id, count(*) FROM reports GROUP BY id", |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        });
+    let total: i64 = db
         .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))
         .expect("count");
-    let unfiled: i64 = s
+    let unfiled: i64 = db
         .query_row(
             "SELECT count(*) FROM reports WHERE entry_id IS NULL",
             [],
@@ -79,13 +84,10 @@ pub fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
     assert!(duplicated.is_empty(), "duplicated: {duplicated:?}");
     assert_eq!(total as usize, expected, "server holds other reports");
     assert_eq!(unfiled, 0, "reports not filed into a ledger entry");
-    let server_photos: HashSet<(String, String)> = s
-        .prepare("SELECT report_id, sha256 FROM report_photos")
-        .expect("prepare")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+    let server_photos: HashSet<(String, String)> =
+        rows(&db, "SELECT report_id, sha256 FROM report_photos", |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        });
     assert_eq!(server_photos.len(), phone_photos.len());
     for (report, sha) in &phone_photos {
         assert!(

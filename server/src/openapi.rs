@@ -279,9 +279,8 @@ impl Modify for WireExamples {
 /// Documents the answers every route can give besides its own, from what the route reads: 401
 /// where a token is needed, 403 on officers' routes (a phone's token, a cross-site cookie), 429
 /// on the phone's routes (each token has its request rate), and 400, 413 and 415 where a JSON
-/// body is read. Every error answer gets the one `ErrorBody`
-/// schema. `tests/api` fuzzes every route against the document, so an answer missing here
-/// fails there.
+/// body is read. Every error answer gets the one `ErrorBody` schema. `tests/api` fuzzes every
+/// route against the document, so an answer missing here fails there.
 struct CommonErrors;
 
 const COMMON_ERRORS: [(&str, &str); 6] = [
@@ -291,7 +290,7 @@ const COMMON_ERRORS: [(&str, &str); 6] = [
     ),
     (
         "403",
-        "不是工作人员令牌，或跨站请求 / not an officer's token, or a cross-site request (`forbidden`)",
+        "不是工作人员令牌，或跨站请求 / not an officer's token (`forbidden`), or a cross-site request (`csrf_rejected`)",
     ),
     (
         "400",
@@ -308,7 +307,7 @@ const COMMON_ERRORS: [(&str, &str); 6] = [
     ),
 ];
 
-fn common_errors_of(op: &Operation) -> impl Iterator<Item = (&'static str, &'static str)> {
+fn common_errors_of(op: &Operation) -> impl Iterator<Item = (&'static str, &'static str)> + use<> {
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     let officer = op
         .tags
@@ -345,23 +344,21 @@ impl Modify for CommonErrors {
                 (true, &mut item.head),
             ] {
                 let Some(op) = op else { continue };
-                let missing: Vec<_> = common_errors_of(op)
-                    .filter(|(status, _)| !op.responses.responses.contains_key(*status))
-                    .collect();
-                for (status, description) in missing {
+                for (status, description) in common_errors_of(op) {
                     op.responses
                         .responses
-                        .insert(status.to_owned(), RefOr::T(Response::new(description)));
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::T(Response::new(description)));
+                }
+                // A HEAD answer has no body.
+                if is_head {
+                    continue;
                 }
                 for (status, response) in op.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
                     };
                     if !(status.starts_with('4') || status.starts_with('5')) {
-                        continue;
-                    }
-                    // A HEAD answer has no body.
-                    if is_head {
                         continue;
                     }
                     let content = response.content.entry(JSON.to_owned()).or_insert_with(|| {

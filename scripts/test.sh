@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of hazardsnap: the Rust workspace (unit, integration and end-to-end tests
-# against real SQLite files and real servers on loopback), then the Python FFI bench that drives
-# the phone core through its generated bindings, then the check that the checked-in Kotlin and
-# Swift bindings match the code.
+# against real SQLite files and real servers on loopback), the photo pipeline's pure-Rust build,
+# the Python FFI bench that drives the phone core through its generated bindings, the API
+# fuzzing of the server binary against its OpenAPI document, then the check that the checked-in
+# Kotlin and Swift bindings match the code.
 #
-# On a machine with only the Rust toolchain, parts that need other tools (python3 + pytest) are
-# skipped with a message. Under CI (CI=true) a missing tool is a failure: CI installs them.
+# On a machine with only the Rust toolchain, parts that need other tools (python3 with pytest,
+# python3 with venv) are skipped with a message. Under CI (CI=true) a missing tool is a failure: CI installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Each step prints the seconds since the start and the disk left, so a slow or full machine
-# shows where.
-step() {
-  echo "== $1   [${SECONDS} s, $(df -Pk . | awk 'NR==2 { printf "%.1f GiB", $4 / 1048576 }') free]"
-}
+# shellcheck source=tests/common.sh
+. tests/common.sh
 
 skip() {
   if [ "${CI:-}" = "true" ]; then

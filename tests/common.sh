@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Shared by the Python-driven test scripts (tests/python/run.sh, tests/api/run.sh), sourced:
-# where the workspace and its build are, the one build command that reuses what
-# `cargo test --workspace` built, and a script's own virtualenv.
+# Sourced by the test and CI scripts (.ci/run, scripts/test.sh, tests/python/run.sh,
+# tests/api/run.sh, the mobile bindings script): where the workspace and its build are, how a
+# step is announced, the one build command that reuses what `cargo test --workspace` built, and
+# a script's own virtualenv.
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
+
+# Announces a step with the seconds since the script started and the disk left, so a slow or
+# full machine shows where.
+step() {
+  echo "== $1   [${SECONDS} s, $(df -Pk "$root" | awk 'NR==2 { printf "%.1f GiB", $4 / 1048576 }') free]"
+}
 
 # Builds with the package selection (whole workspace) and dev units (tests) of
 # `cargo test --workspace`, so every dependency's features unify the same way and nothing built

@@ -34,37 +34,15 @@ for _ in $(seq 1 300); do
 done
 [ -n "$url" ] || { echo "the server did not say where it listens" >&2; exit 1; }
 
-# POSTs JSON to the server and prints one field of the answer.
-post_field() {
-  "$venv/bin/python" - "$url$1" "$2" "$3" <<'PY'
-import json, sys, urllib.request
-url, body, field = sys.argv[1:]
-req = urllib.request.Request(url, data=body.encode(), headers={"Content-Type": "application/json"})
-print(json.load(urllib.request.urlopen(req))[field])
-PY
-}
+demo() { "$venv/bin/python" "$here/demo.py" "$url" "$@"; }
 
-officer="$(post_field /api/v1/session '{"username":"district.admin","password":"demo-district-2026"}' token)"
-
+officer="$(demo post /api/v1/session '{"username":"district.admin","password":"demo-district-2026"}' token)"
 # Real ids for the routes that take one (schemathesis.toml reads them from the environment), so
-# the fuzzing reaches the workflow behind a found entry instead of stopping at 404: an entry
-# waiting for review, its first report and photo, and a suggestion.
-eval "$("$venv/bin/python" - "$url" "$officer" <<'PY'
-import json, sys, urllib.request
-url, token = sys.argv[1:]
-def get(path):
-    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
-    return json.load(urllib.request.urlopen(req))
-entry = get("/api/v1/ledger/" + get("/api/v1/ledger?status=pending_review")["entries"][0]["id"])
-report = entry["reports"][0]
-print(f"export HAZARDSNAP_FUZZ_ENTRY={entry['id']}")
-print(f"export HAZARDSNAP_FUZZ_REPORT={report['id']}")
-print(f"export HAZARDSNAP_FUZZ_PHOTO={report['photos'][0]}")
-print(f"export HAZARDSNAP_FUZZ_SUGGESTION={get('/api/v1/suggestions')['suggestions'][0]['id']}")
-PY
-)"
-device="$(post_field /api/v1/enroll '{"code":"E001-JOIN-DEMO","device_name":"fuzz"}' token)"
-throwaway="$(post_field /api/v1/session '{"username":"union.e002","password":"demo-e002-2026"}' token)"
+# the fuzzing reaches the workflow behind a found entry instead of stopping at 404.
+ids="$(demo ids "$officer")" # an assignment, so that a failure stops the script
+eval "$ids"
+device="$(demo post /api/v1/enroll '{"code":"E001-JOIN-DEMO","device_name":"fuzz"}' token)"
+throwaway="$(demo post /api/v1/session '{"username":"union.e002","password":"demo-e002-2026"}' token)"
 
 # From the throwaway folder: schemathesis leaves its own `.schemathesis/` where it runs.
 # HAZARDSNAP_FUZZ_ARGS adds options for a deeper run by hand, e.g. "--max-examples 500 --seed 7".
@@ -82,14 +60,7 @@ echo "-- session routes, as an enterprise officer"
 st -H "Authorization: Bearer $throwaway" --include-path-regex '^/api/v1/session'
 
 # What the fuzzing did to the fixed entry: how far into the workflow it got.
-"$venv/bin/python" - "$url" "$officer" "$HAZARDSNAP_FUZZ_ENTRY" <<'PY'
-import json, sys, urllib.request
-url, token, entry = sys.argv[1:]
-req = urllib.request.Request(f"{url}/api/v1/ledger/{entry}", headers={"Authorization": "Bearer " + token})
-e = json.load(urllib.request.urlopen(req))
-steps = " → ".join(h.get("action", "?") for h in e["history"])
-print(f"the fuzzed entry is now {e['status']} after: {steps}")
-PY
+demo entry "$officer" "$HAZARDSNAP_FUZZ_ENTRY"
 
 if grep -q "panicked" "$data/server.log"; then
   grep -B2 -A10 "panicked" "$data/server.log" >&2

@@ -23,9 +23,9 @@
 //! ingested into the cache.
 //!
 //! Measured, per size, in one run:
-//! - candidate lookup: `SqliteStore::lookup_candidates_blocking`, the very function filing runs
+//! - candidate lookup: `SqliteRepository::lookup_candidates_blocking`, the very function filing runs
 //!   when a report arrives, for arriving duplicates of open entries and for new hazards;
-//! - ingest: `Store::submit_reports` (the store API under `POST /api/v1/reports`, without the
+//! - ingest: `Ledger::submit_reports` (the service under `POST /api/v1/reports`, without the
 //!   HTTP layer), batches of 100, dedup on, half duplicates and half new hazards;
 //! - floor: the same report rows inserted into a table of the same columns with one index, in
 //!   transactions of 100 with the store's pragmas.
@@ -35,13 +35,13 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use hazardsnap_dedup::{ReportFacts, keys};
+use hazardsnap_ledger::{CheckedReport, Device, Ledger, Settings};
 use hazardsnap_model::{
     AtRisk, Category, CheckSource, Labelled, Location, PhotoRef, ReportKind, ReportSubmission,
     Severity,
 };
 use hazardsnap_photo::{Fingerprint, SceneSignature};
-use hazardsnap_server::store::sqlite::SqliteStore;
-use hazardsnap_server::store::{CheckedReport, Device, Store};
+use hazardsnap_server::sqlite::SqliteRepository;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -480,8 +480,11 @@ fn build(rt: &tokio::runtime::Runtime, scale: Scale, path: &Path) -> anyhow::Res
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     rt.block_on(async {
-        let store = SqliteStore::open(path)?;
-        hazardsnap_server::org::import_roster_text(&store, &roster(scale)).await?;
+        let ledger = Ledger::new(
+            std::sync::Arc::new(SqliteRepository::open(path)?),
+            Settings::default(),
+        );
+        hazardsnap_server::org::import_roster_text(&ledger, &roster(scale)).await?;
         anyhow::Ok(())
     })?;
     let mut conn = Connection::open(path)?;
@@ -666,12 +669,13 @@ impl Lookups {
     /// Times `lookups` through the server's candidate lookup.
     fn time(
         &mut self,
-        store: &SqliteStore,
+        store: &SqliteRepository,
         lookups: &[(ReportFacts, Option<Uuid>)],
     ) -> anyhow::Result<()> {
         for (f, original) in lookups {
             let t = Instant::now();
-            let c = store.lookup_candidates_blocking(f)?;
+            let c =
+                store.lookup_candidates_blocking(f, &hazardsnap_dedup::DedupConfig::default())?;
             self.times.push(t.elapsed());
             self.candidates += c.len();
             if let Some(o) = original {
@@ -707,7 +711,8 @@ struct Prepared {
     work: PathBuf,
     work_floor: PathBuf,
     now: DateTime<Utc>,
-    store: SqliteStore,
+    store: SqliteRepository,
+    ledger: Ledger,
     floor: Connection,
     dups: Vec<(ReportFacts, Option<Uuid>)>,
     news: Vec<(ReportFacts, Option<Uuid>)>,
@@ -734,7 +739,7 @@ fn prepare(
     // the layout a fresh district of this release has.
     let stamp = format!(
         "built schema {}\n",
-        hazardsnap_server::store::sqlite::schema::latest_version()
+        hazardsnap_server::sqlite::schema::latest_version()
     );
     if rebuild || std::fs::read_to_string(&done).ok().as_deref() != Some(stamp.as_str()) {
         let _ = std::fs::remove_file(&done);
@@ -857,7 +862,8 @@ fn prepare(
     for p in [&work, &work_floor] {
         warm(p)?;
     }
-    let store = SqliteStore::open(&work)?;
+    let store = SqliteRepository::open(&work)?;
+    let ledger = Ledger::new(std::sync::Arc::new(store.clone()), Settings::default());
     let floor = Connection::open(&work_floor)?;
     floor.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
@@ -875,6 +881,7 @@ fn prepare(
         work_floor,
         now,
         store,
+        ledger,
         floor,
         dups,
         news,
@@ -889,7 +896,7 @@ fn prepare(
     let mut scratch = Lookups::default();
     scratch.time(&p.store, &p.dups[..WARMUP])?;
     scratch.time(&p.store, &p.news[..WARMUP])?;
-    p.entries_before = rt.block_on(p.store.counts())?.ledger_entries;
+    p.entries_before = rt.block_on(p.ledger.counts())?.ledger_entries;
     Ok(p)
 }
 
@@ -921,7 +928,7 @@ fn ingest_round(
             .iter()
             .map(|(_, g)| CheckedReport::new(g.submission.clone()))
             .collect();
-        let res = rt.block_on(p.store.submit_reports(device, reports, p.now))?;
+        let res = rt.block_on(p.ledger.submit_reports(device, reports, p.now))?;
         anyhow::ensure!(
             res.iter()
                 .all(|r| r.outcome == hazardsnap_model::SubmitOutcome::Accepted),
@@ -971,7 +978,7 @@ fn ingest_round(
 
 /// Reports merged by the ingest.
 fn merged(rt: &tokio::runtime::Runtime, p: &Prepared) -> anyhow::Result<u64> {
-    let after = rt.block_on(p.store.counts())?.ledger_entries;
+    let after = rt.block_on(p.ledger.counts())?.ledger_entries;
     Ok(p.ingest.len() as u64 - (after - p.entries_before))
 }
 
@@ -981,6 +988,7 @@ fn merged(rt: &tokio::runtime::Runtime, p: &Prepared) -> anyhow::Result<u64> {
 fn restore(p: Prepared) -> anyhow::Result<()> {
     let Prepared {
         store,
+        ledger,
         floor,
         work,
         work_floor,
@@ -988,6 +996,7 @@ fn restore(p: Prepared) -> anyhow::Result<()> {
         now,
         ..
     } = p;
+    drop(ledger);
     drop(store);
     drop(floor);
     if in_place {

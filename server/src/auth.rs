@@ -1,7 +1,8 @@
 //! Bearer tokens: how they are made, how they are stored (only their SHA-256), and the axum
 //! extractors that turn an `Authorization` header into a [`Device`] or a [`Principal`], or an
-//! officer's header or session cookie into an [`OfficerAuth`] with its resolved
-//! [`Jurisdiction`] — the one place where jurisdiction is decided.
+//! officer's header or session cookie into an [`OfficerAuth`] with its [`Actor`] (the officer
+//! and the jurisdiction every read and action of theirs is cut to, resolved by the ledger's
+//! rules).
 //!
 //! A token is 32 random bytes; hashing it with plain SHA-256 is enough (no password stretching)
 //! because it is not guessable. Missing, unknown and revoked tokens all answer the same 401, so
@@ -18,15 +19,13 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, HOST, ORIGIN, REFERER};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
-use chrono::Utc;
 use governor::clock::{Clock, DefaultClock};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{Device, Officer, Principal};
-use hazardsnap_model::{Jurisdiction, Role};
+use hazardsnap_ledger::{Actor, Device, Principal};
 
 /// Name of the officers' session cookie (HttpOnly, SameSite=Strict).
 pub const SESSION_COOKIE: &str = "hazardsnap_session";
@@ -117,8 +116,8 @@ async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, AppErro
 async fn principal_of(token: &str, state: &AppState) -> Result<Principal, AppError> {
     let hash = token_sha256(token);
     let who = state
-        .store
-        .authenticate(hash, Utc::now())
+        .ledger
+        .authenticate(hash, state.now())
         .await?
         .ok_or(AppError::Unauthorized)?;
     // Only known tokens are counted, so random tokens cannot fill the limiter's memory.
@@ -147,27 +146,11 @@ fn session_token(parts: &Parts) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The jurisdiction of an officer's role and scope; `None` for a role whose scope is missing
-/// (a roster error: such an account sees nothing rather than everything).
-pub fn jurisdiction_of(officer: &Officer) -> Option<Jurisdiction> {
-    match (officer.role, officer.scope.as_deref()) {
-        (Role::District, _) => Some(Jurisdiction::District),
-        (Role::Bureau, _) => Some(Jurisdiction::Bureau),
-        (Role::Town, Some(t)) => Some(Jurisdiction::Town { town: t.to_owned() }),
-        (Role::Enterprise, Some(e)) => Some(Jurisdiction::Enterprise {
-            enterprise: e.to_owned(),
-        }),
-        _ => None,
-    }
-}
-
 /// An officer with a live session (工作人员), and what they may see.
 #[derive(Debug, Clone)]
 pub struct OfficerAuth {
-    /// Who.
-    pub officer: Officer,
-    /// Their jurisdiction (辖区).
-    pub jurisdiction: Jurisdiction,
+    /// Who, with their jurisdiction (辖区).
+    pub actor: Actor,
     /// The session's token hash (for logout and password change).
     pub session: [u8; 32],
 }
@@ -181,18 +164,15 @@ impl FromRequestParts<AppState> for OfficerAuth {
             return Err(csrf_rejected());
         }
         let hash = token_sha256(&token);
-        match state.store.authenticate(hash, Utc::now()).await? {
+        match state.ledger.authenticate(hash, state.now()).await? {
             None => Err(AppError::Unauthorized),
             // A phone's token is real but not an officer's: say so rather than "who are you".
             Some(Principal::Device(_)) => Err(AppError::Forbidden),
-            Some(Principal::Officer(officer)) => {
-                let jurisdiction = jurisdiction_of(&officer).ok_or(AppError::Forbidden)?;
-                Ok(OfficerAuth {
-                    officer,
-                    jurisdiction,
-                    session: hash,
-                })
-            }
+            Some(Principal::Officer(officer)) => Ok(OfficerAuth {
+                // A role whose scope is missing (a roster error) sees nothing, not everything.
+                actor: Actor::of(officer).ok_or(AppError::Forbidden)?,
+                session: hash,
+            }),
         }
     }
 }

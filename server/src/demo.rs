@@ -3,30 +3,31 @@
 //! over every status of the loop, with overdue and escalated ones among them, so a newcomer
 //! opening the ledger sees a system in use rather than an empty table.
 //!
-//! Everything goes through the same store calls as real traffic (enrollment, photo record,
+//! Everything goes through the same ledger calls as real traffic (enrollment, photo record,
 //! report ingest and filing, officer actions through the workflow), so the demo cannot show a
 //! state the real paths could not reach. Photos are small generated pictures passed through
 //! the phone's own photo pipeline, so they are what a phone would have uploaded.
 
 use chrono::{DateTime, Duration, Utc};
+use hazardsnap_ledger::repo::rows::PhotoRecord;
+use hazardsnap_ledger::views::LedgerFilter;
+use hazardsnap_ledger::{Actor, CheckedReport, Device, LedgerError, Officer, OfficerAction};
 use hazardsnap_model::{
-    AtRisk, Category, CheckSource, Funds, Jurisdiction, Labelled, RectificationLevel,
-    RectificationPlan, ReportKind, ReportSubmission, Roster, Severity,
+    AtRisk, Category, CheckSource, Funds, Labelled, RectificationLevel, RectificationPlan,
+    ReportKind, ReportSubmission, Role, Roster, Severity,
 };
 use hazardsnap_photo::PipelineConfig;
 use uuid::Uuid;
 
 use crate::auth::{DEVICE_TOKEN_PREFIX, new_token, token_sha256};
 use crate::state::AppState;
-use crate::store::officer::{ActionOutcome, OfficerAction, china_today};
-use crate::store::{CheckedReport, Device, PhotoRecord};
 
 /// Why the demo reports could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    /// A store call failed.
+    /// A ledger call failed.
     #[error("{0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] LedgerError),
     /// A generated photo could not be encoded or processed.
     #[error("演示照片生成失败 / demo photo failed: {0}")]
     Photo(String),
@@ -91,7 +92,7 @@ async fn store_photo(
     state.photos.put_file(&sha, &staged).await?;
     let bytes = p.stored.len() as u64;
     state
-        .store
+        .ledger
         .record_photo(
             PhotoRecord {
                 sha256: sha.clone(),
@@ -125,14 +126,14 @@ pub async fn load_demo_reports(
     roster: &Roster,
 ) -> Result<Vec<(String, usize)>, DemoError> {
     let now = Utc::now();
-    let store = &state.store;
+    let ledger = &state.ledger;
     let mut devices = Vec::new();
     for (i, code) in roster.enrollment_codes.iter().enumerate() {
         for k in 1..=2 {
             let token = new_token(DEVICE_TOKEN_PREFIX);
             let name = format!("演示手机-{}-{k}", code.enterprise);
             let enrolled_at = now - Duration::days(60 + i as i64);
-            if let Some(e) = store
+            if let Some(e) = ledger
                 .enroll(code.code.clone(), name, token_sha256(&token), enrolled_at)
                 .await?
             {
@@ -146,13 +147,19 @@ pub async fn load_demo_reports(
     if devices.is_empty() {
         return Ok(Vec::new());
     }
-    let district = Jurisdiction::District;
-    let actor = roster
+    let username = roster
         .users
         .iter()
-        .find(|u| u.role == hazardsnap_model::Role::District)
+        .find(|u| u.role == Role::District)
         .map_or_else(|| "demo".to_owned(), |u| u.username.clone());
-    let today = china_today(now);
+    let Some(district) = Actor::of(Officer {
+        username,
+        role: Role::District,
+        scope: None,
+    }) else {
+        return Ok(Vec::new());
+    };
+    let today = ledger.calendar().today(now);
     let mut last_pending: Option<(String, Uuid)> = None;
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for i in 0..DEMO_REPORTS {
@@ -209,7 +216,7 @@ pub async fn load_demo_reports(
             team: None,
             anonymous: i % 3 == 1,
         };
-        let results = store
+        let results = ledger
             .submit_reports(
                 device.clone(),
                 vec![CheckedReport::new(submission)],
@@ -259,7 +266,7 @@ pub async fn load_demo_reports(
                 });
                 steps.push(OfficerAction::Verify {
                     accepted: true,
-                    note: "现场复查合格，销号".into(),
+                    note: Some("现场复查合格，销号".into()),
                 });
             }
             4 => steps.push(OfficerAction::Reject {
@@ -276,21 +283,20 @@ pub async fn load_demo_reports(
             },
         }
         for step in steps {
-            if let ActionOutcome::Illegal(m) = store
-                .act(district.clone(), entry, step, actor.clone(), received)
-                .await?
-            {
-                tracing::warn!(error = %m, "demo step refused");
+            match ledger.act(&district, entry, step, received).await {
+                Ok(_) => {}
+                Err(LedgerError::Repo(e)) => return Err(LedgerError::Repo(e).into()),
+                Err(refused) => tracing::warn!(error = %refused, "demo step refused"),
             }
         }
         if i % 6 == 0 {
             last_pending = Some((device.enterprise.clone(), entry));
         }
     }
-    let listed = store
+    let listed = ledger
         .list_entries(
-            district,
-            crate::store::officer::LedgerFilter {
+            &district,
+            LedgerFilter {
                 per_page: 1000,
                 page: 1,
                 ..Default::default()

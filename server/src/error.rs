@@ -8,9 +8,8 @@
 use axum::Json;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hazardsnap_ledger::{ErrorKind, LedgerError, RepoError};
 use hazardsnap_model::{ErrorBody, IllegalMove, Labelled};
-
-use crate::store::StoreError;
 
 /// The header of resumable uploads that carries the byte offset (tus-like).
 pub const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
@@ -25,7 +24,7 @@ pub enum AppError {
     #[error("注册码无效或已停用 / enrollment code unknown or no longer active")]
     UnknownEnrollmentCode,
     /// The body is not the JSON the route expects.
-    #[error("请求体不是有效的 JSON：{0} / invalid JSON body: {0}")]
+    #[error("请求体不是有效的 JSON / invalid JSON body: {0}")]
     InvalidJson(String),
     /// The body is not declared as JSON.
     #[error("请求体必须是 application/json / the body must be application/json")]
@@ -171,9 +170,32 @@ impl AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
+impl From<RepoError> for AppError {
+    fn from(e: RepoError) -> Self {
         AppError::Internal(e.into())
+    }
+}
+
+/// What the rules refuse, as an answer: the kind decides the status, the code and the text
+/// are the rule's own.
+impl From<LedgerError> for AppError {
+    fn from(e: LedgerError) -> Self {
+        let status = match e.kind() {
+            ErrorKind::NotFound => return AppError::NotFound,
+            ErrorKind::Internal => return AppError::Internal(e.into()),
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+        };
+        match e {
+            LedgerError::Illegal(m) => AppError::IllegalTransition(m),
+            other => AppError::Refused {
+                status,
+                code: other.code(),
+                message: other.to_string(),
+            },
+        }
     }
 }
 

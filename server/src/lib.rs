@@ -1,10 +1,12 @@
 //! The hazardsnap server (隐患随手拍 服务端), as a library so that tests and benchmarks can run
 //! it in-process on port 0; `main.rs` is only the command line around it.
 //!
-//! Layout: [`state`] (configuration and the typed [`AppState`]), [`store`] (the storage trait
-//! and its embedded SQLite backend), [`photos`] (photo storage and upload staging),
-//! [`routes`] (the HTTP surface), [`auth`] (tokens), [`org`] (roster import and the demo
-//! district), [`error`] (the one error type of the HTTP layer).
+//! Layout: [`state`] (configuration and the typed [`AppState`], whose `ledger` is the
+//! `hazardsnap-ledger` service: every rule, over a repository), [`sqlite`] (the embedded
+//! repository backend), [`photos`] (photo storage and upload staging), [`routes`] (the HTTP
+//! surface: it only translates), [`auth`] (tokens), [`org`] (roster import and the demo
+//! district), [`error`] (the one error type of the HTTP layer), [`clock`] (where "now" comes
+//! from).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,7 +18,10 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod auth;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -24,8 +29,8 @@ pub mod openapi;
 pub mod org;
 pub mod photos;
 pub mod routes;
+pub mod sqlite;
 pub mod state;
-pub mod store;
 pub mod throttle;
 
 use std::future::Future;
@@ -69,7 +74,7 @@ impl Server {
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
-    /// The state, e.g. to reach the store from a test.
+    /// The state, e.g. to reach the ledger from a test.
     pub fn state(&self) -> &AppState {
         &self.state
     }

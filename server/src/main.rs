@@ -10,9 +10,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use hazardsnap_ledger::Calendar;
 use hazardsnap_model::{Labelled, Roster};
 use hazardsnap_server::org::{DEMO_ROSTER, import_roster, import_roster_text};
 use hazardsnap_server::{AppState, Config, Server, shutdown_signal};
+
+fn parse_calendar(name: &str) -> Result<Calendar, String> {
+    Calendar::from_name(name)
+}
 
 /// 隐患随手拍 服务端 / hazardsnap server.
 #[derive(Parser)]
@@ -36,6 +41,10 @@ enum Command {
         /// and print its logins and enrollment codes.
         #[arg(long)]
         demo: bool,
+        /// 辖区时区（IANA 名称），决定“今天”、整改时限与台账年度 / the district's time zone (an IANA
+        /// name): it decides "today", deadlines and the year of ledger numbers.
+        #[arg(long, default_value = "Asia/Shanghai", env = "HAZARDSNAP_TIME_ZONE", value_parser = parse_calendar)]
+        time_zone: Calendar,
     },
     /// 组织名册 / the organisation roster.
     Org {
@@ -83,11 +92,17 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { data, listen, demo } => {
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            time_zone,
+        } => {
             let shutdown = shutdown_signal();
             let config = Config {
                 data_dir: data,
                 listen,
+                calendar: time_zone,
                 ..Config::new()
             };
             let state = AppState::open(config)?;
@@ -114,7 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: data,
                 ..Config::new()
             })?;
-            let s = import_roster_text(state.store.as_ref(), &text).await?;
+            let s = import_roster_text(&state.ledger, &text).await?;
             println!(
                 "名册已导入：{} 个镇/街道，{} 家企业，{} 名工作人员，{} 个注册码；{} 行有变化 / roster imported: {} towns, {} enterprises, {} officers, {} enrollment codes; {} rows changed",
                 s.towns,
@@ -134,14 +149,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn load_demo(state: &AppState) -> anyhow::Result<()> {
-    if !state.store.has_no_organisation().await? {
+    if !state.ledger.has_no_organisation().await? {
         println!(
             "数据库已有组织数据，未载入演示数据 / the database already holds an organisation: demo not loaded"
         );
         return Ok(());
     }
     let roster = Roster::parse(DEMO_ROSTER)?;
-    import_roster(state.store.as_ref(), roster.clone()).await?;
+    import_roster(&state.ledger, roster.clone()).await?;
     println!(
         "已载入演示区县「{}」/ demo district loaded",
         roster.district.name

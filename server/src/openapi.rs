@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::routes::{changes, enroll, export, ledger, numbers, photos, reports, session, system};
-use crate::store::officer::china_today;
+use hazardsnap_ledger::Calendar;
 
 /// The document.
 #[derive(OpenApi)]
@@ -234,7 +234,7 @@ impl Modify for WireExamples {
             responsible: "设备科 王工".into(),
             measures: "更换阀门密封件".into(),
             funds: Funds(80_000),
-            deadline: china_today(Utc::now()) + Days::new(30),
+            deadline: Calendar::default().today(Utc::now()) + Days::new(30),
             contingency: "关闭上游阀门，设置警戒区".into(),
             level: RectificationLevel::Workshop,
         };
@@ -294,7 +294,7 @@ const COMMON_ERRORS: [(&str, &str); 6] = [
     ),
     (
         "400",
-        "请求体不是有效的 JSON 或缺少字段 / invalid JSON body or missing field (`invalid_json`)",
+        "请求体不是有效的 JSON（`invalid_json`），或某字段未知（`unknown_field`）、缺失（`missing_field`）、取值无效（`invalid_field`），消息中写明字段 / invalid JSON body, or a field unknown, missing or with a wrong value, the field named in the message",
     ),
     ("413", "请求体过大 / body too large (`payload_too_large`)"),
     (
@@ -366,6 +366,102 @@ impl Modify for CommonErrors {
                     });
                     content.schema = Some(error_ref());
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document with what moves by itself (the confirm example's deadline, a month from
+    /// today) pinned, so that the snapshot changes only when the API does.
+    fn pinned() -> serde_json::Value {
+        let mut doc = document();
+        let example = &mut doc["paths"]["/api/v1/ledger/{id}/confirm"]["post"]["requestBody"]["content"]
+            ["application/json"]["example"];
+        assert!(
+            example["deadline"].is_string(),
+            "the confirm example has a deadline"
+        );
+        example["deadline"] = "2026-04-13".into();
+        doc
+    }
+
+    /// Every JSON answer of the document, as (route, method, status, schema).
+    fn json_answers(doc: &serde_json::Value) -> Vec<(String, String, String, serde_json::Value)> {
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                for (status, resp) in op["responses"].as_object().into_iter().flatten() {
+                    if let Some(schema) = resp["content"][JSON].get("schema") {
+                        out.push((path.clone(), method.clone(), status.clone(), schema.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The document is a reviewed artefact: any change to a route, a body or an answer shows
+    /// in `src/snapshots/` and must be accepted on purpose (`cargo insta review`).
+    #[test]
+    fn the_document_is_as_reviewed() {
+        insta::assert_json_snapshot!("openapi", pinned());
+    }
+
+    /// Every answer names its type: no success answer is a bare `object` (the document
+    /// itself excepted), every error answer is the one `ErrorBody`.
+    #[test]
+    fn every_answer_is_typed() {
+        let doc = pinned();
+        let answers = json_answers(&doc);
+        assert!(answers.len() > 60, "{} answers", answers.len());
+        for (path, method, status, schema) in answers {
+            let bare = schema.get("$ref").is_none()
+                && schema.get("properties").is_none()
+                && schema.get("allOf").is_none()
+                && schema.get("oneOf").is_none()
+                && schema.get("items").is_none();
+            if status.starts_with('4') || status.starts_with('5') {
+                assert_eq!(
+                    schema["$ref"], "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            } else if path != "/api/openapi.json" {
+                assert!(
+                    !bare,
+                    "{method} {path} {status} answers an untyped {schema}"
+                );
+            }
+        }
+        for name in [
+            "EntryDetail",
+            "EntrySummary",
+            "ReportView",
+            "MonthlyStats",
+            "DrawView",
+        ] {
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{name} is documented"
+            );
+        }
+    }
+
+    /// The ledger list's filters are query parameters, optional, as generated clients need.
+    #[test]
+    fn list_filters_are_query_parameters() {
+        let doc = pinned();
+        for path in ["/api/v1/ledger", "/api/v1/ledger/export.xlsx"] {
+            let params = doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .expect("parameters");
+            assert!(params.len() >= 13, "{path}");
+            for p in params {
+                assert_eq!(p["in"], "query", "{path}: {p}");
+                assert_ne!(p["required"], true, "{path}: {p}");
             }
         }
     }

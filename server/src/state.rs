@@ -1,5 +1,6 @@
 //! The server's configuration ([`Config`]) and the typed state every handler receives
-//! ([`AppState`]): the store, the photo store, the upload staging folder, the rate limiters.
+//! ([`AppState`]): the ledger service (the rules over the repository), the photo store, the
+//! upload staging folder, the rate limiters, the clock.
 
 use hazardsnap_dedup::DedupConfig;
 use std::net::SocketAddr;
@@ -8,14 +9,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use hazardsnap_ledger::{Calendar, Ledger, RepoError, Repository, Settings};
 use hazardsnap_model::MAX_PHOTO_BYTES;
 use hazardsnap_photo::Limits;
 use tokio::sync::Semaphore;
 
+use crate::clock::{Clock, SystemClock};
 use crate::photos::{FolderPhotoStore, PhotoStore, UploadStaging};
-use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, StoreError};
+use crate::sqlite::SqliteRepository;
 use crate::throttle::LoginThrottle;
 
 /// Name of the SQLite file inside the data folder.
@@ -53,6 +56,9 @@ pub struct Config {
     /// Deduplication thresholds and weights. `serve` reads them from `DATA/dedup.toml` when
     /// that file exists (every field optional), else the measured defaults.
     pub dedup: DedupConfig,
+    /// The district's calendar: its time zone decides "today" for deadlines and the year of
+    /// ledger numbers (default `Asia/Shanghai`).
+    pub calendar: Calendar,
 }
 
 const fn nz(n: u32) -> NonZeroU32 {
@@ -87,6 +93,7 @@ impl Config {
             // One working day: a forgotten browser on a shared office PC does not stay logged in.
             session_ttl: Duration::from_secs(12 * 3600),
             dedup: DedupConfig::default(),
+            calendar: Calendar::default(),
         }
     }
 }
@@ -111,7 +118,7 @@ pub enum StartError {
     },
     /// The database could not be opened or migrated.
     #[error("{0}")]
-    Store(#[from] StoreError),
+    Store(#[from] RepoError),
     /// `DATA/dedup.toml` is not a valid deduplication configuration.
     #[error(
         "查重配置 {path} 无效：{message} / invalid deduplication configuration {path}: {message}"
@@ -144,8 +151,8 @@ fn dedup_config(data_dir: &std::path::Path, base: &DedupConfig) -> Result<DedupC
 /// Everything a handler needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
-    pub store: Arc<dyn Store>,
+    /// The ledger: every rule, over the repository.
+    pub ledger: Ledger,
     /// Verified photos.
     pub photos: Arc<dyn PhotoStore>,
     /// Uploads in progress.
@@ -158,6 +165,8 @@ pub struct AppState {
     pub verify_slots: Arc<Semaphore>,
     /// Failed-login counters.
     pub login_throttle: Arc<LoginThrottle>,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
     /// The configuration.
     pub config: Arc<Config>,
 }
@@ -170,14 +179,15 @@ impl AppState {
             move |source| StartError::Io { path, source }
         };
         std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
-        let dedup = dedup_config(&config.data_dir, &config.dedup)?;
-        let store = SqliteStore::open_with(config.data_dir.join(DB_FILE), dedup)?;
+        let mut config = config;
+        config.dedup = dedup_config(&config.data_dir, &config.dedup)?;
+        let repo = SqliteRepository::open(config.data_dir.join(DB_FILE))?;
         let photos_dir = config.data_dir.join("photos");
         let photos = FolderPhotoStore::open(&photos_dir).map_err(io(&photos_dir))?;
         let uploads_dir = config.data_dir.join("uploads");
         let staging = UploadStaging::open(&uploads_dir).map_err(io(&uploads_dir))?;
         Ok(AppState::with_parts(
-            Arc::new(store),
+            Arc::new(repo),
             Arc::new(photos),
             staging,
             config,
@@ -186,23 +196,42 @@ impl AppState {
 
     /// Assembles a state from its parts (another backend, a test).
     pub fn with_parts(
-        store: Arc<dyn Store>,
+        repo: Arc<dyn Repository>,
         photos: Arc<dyn PhotoStore>,
         staging: UploadStaging,
         config: Config,
     ) -> AppState {
+        let ledger = Ledger::new(
+            repo,
+            Settings {
+                calendar: config.calendar,
+                dedup: config.dedup,
+            },
+        );
         let device_quota =
             Quota::per_second(config.device_rate_per_sec).allow_burst(config.device_burst);
         let enroll_quota = Quota::per_minute(config.enroll_per_minute);
         AppState {
-            store,
+            ledger,
             photos,
             staging,
             device_limiter: Arc::new(RateLimiter::keyed(device_quota)),
             enroll_limiter: Arc::new(RateLimiter::direct(enroll_quota)),
             verify_slots: Arc::new(Semaphore::new(config.concurrent_verifications.max(1))),
             login_throttle: Arc::new(LoginThrottle::new()),
+            clock: Arc::new(SystemClock),
             config: Arc::new(config),
         }
+    }
+
+    /// The same state on another clock (a test's).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the state's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 }

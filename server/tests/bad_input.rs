@@ -177,7 +177,12 @@ async fn every_bad_input_is_a_json_4xx_and_stores_nothing() {
         .send()
         .await
         .unwrap();
-    assert_error(r, 400, "invalid_json").await;
+    // A field with a wrong value is named, with its own code.
+    let body = assert_error(r, 400, "invalid_field").await;
+    assert!(
+        body["message"].as_str().unwrap().contains("reports[0].id"),
+        "{body}"
+    );
     let r = post("/api/v1/reports")
         .header("content-type", "text/plain")
         .body("{}")

@@ -79,33 +79,54 @@ async fn twenty_phones_same_hazard_one_entry_first_finder_credited() {
     assert_eq!(counts.reports, 20, "every worker's report counts");
     assert_eq!(counts.ledger_entries, 1);
 
-    let db = rusqlite::Connection::open(srv.data.path().join("hazardsnap.sqlite3")).expect("db");
-    let (credited, severity): (String, String) = db
-        .query_row(
-            "SELECT r.id, e.severity FROM reports r JOIN ledger_entries e ON e.id = r.entry_id
-             ORDER BY r.captured_at, r.received_at LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+    // Read through the ledger service, as the district sees it.
+    let district = hazardsnap_ledger::Actor::of(hazardsnap_ledger::Officer {
+        username: "district".into(),
+        role: hazardsnap_model::Role::District,
+        scope: None,
+    })
+    .expect("actor");
+    let now = chrono::Utc::now();
+    let listed = srv
+        .state
+        .ledger
+        .list_entries(
+            &district,
+            hazardsnap_ledger::views::LedgerFilter {
+                page: 1,
+                per_page: 10,
+                ..Default::default()
+            },
+            now,
         )
-        .expect("credited");
+        .await
+        .expect("list");
+    let entry = srv
+        .state
+        .ledger
+        .entry_detail(&district, listed[0].id, now)
+        .await
+        .expect("entry");
     assert_eq!(
-        credited,
-        first.to_string(),
+        entry.summary.credited_report_id,
+        Some(first),
         "the first finder by capture time"
     );
-    assert_eq!(severity, "major", "a major report raises the entry");
-    let merges: i64 = db
-        .query_row(
-            "SELECT count(*) FROM entry_history WHERE action = 'auto_merged'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("history");
+    assert_eq!(
+        entry.summary.severity,
+        hazardsnap_model::Severity::Major,
+        "a major report raises the entry"
+    );
+    let merges = entry
+        .history
+        .iter()
+        .filter(|h| h.action == "auto_merged")
+        .count();
     assert_eq!(
         merges, 19,
         "each automatic merge is in the history with its evidence"
     );
-    srv.assert_open_index_true();
+    srv.assert_open_index_true().await;
     srv.stop().await;
 }
 
@@ -126,7 +147,7 @@ async fn different_hazards_at_the_same_site_on_the_same_day_stay_apart() {
         3,
         "location and time alone never merge: {numbers:?}"
     );
-    srv.assert_open_index_true();
+    srv.assert_open_index_true().await;
     srv.stop().await;
 }
 
@@ -172,6 +193,6 @@ async fn assignment_site_point_then_geofence_then_device() {
     assert!(numbers[0].starts_with("E001-"), "{numbers:?}");
     assert!(numbers[1].starts_with("E001-"), "{numbers:?}");
     assert!(numbers[2].starts_with("E002-"), "{numbers:?}");
-    srv.assert_open_index_true();
+    srv.assert_open_index_true().await;
     srv.stop().await;
 }

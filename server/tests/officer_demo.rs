@@ -69,6 +69,6 @@ async fn the_demo_district_is_alive() {
     }
     // The demo's merges, closes and rejects went through the store: the open-entry index
     // followed them.
-    ts.assert_open_index_true();
+    ts.assert_open_index_true().await;
     ts.stop().await;
 }

@@ -201,7 +201,8 @@ async fn the_whole_loop_and_every_illegal_move() {
         .send()
         .await
         .unwrap();
-    assert_error(r, 400, "invalid_json").await;
+    // The missing field is named, with its own code (not the body's `invalid_json`).
+    assert_error(r, 400, "missing_field").await;
     // A body is an object: serde would read an empty array as a body of defaults (fuzzing found
     // `[]` adopted a suggestion), and the escalation body is all defaults.
     let r = ts
@@ -284,7 +285,7 @@ async fn merge_moves_the_reports_and_split_undoes_it_with_history() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "merged");
     assert_eq!(v["merged_into"], first.entry_id.to_string());
-    ts.assert_open_index_true();
+    ts.assert_open_index_true().await;
 
     let (_, body) = get(&ts, &ent, &format!("/api/v1/ledger/{}", first.entry_id)).await;
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -331,7 +332,7 @@ async fn merge_moves_the_reports_and_split_undoes_it_with_history() {
     )
     .await;
     assert_eq!((s, v["error"].as_str()), (409, Some("last_report")));
-    ts.assert_open_index_true();
+    ts.assert_open_index_true().await;
     ts.stop().await;
 }
 
@@ -364,14 +365,11 @@ async fn overdue_and_due_soon_are_marked_and_listable() {
         &plan(60),
     )
     .await;
-    // Time passes: the deadline of `late` now lies in the past (written into the real file,
-    // the way a month of waiting would leave it).
-    let db = rusqlite::Connection::open(ts.data.path().join("hazardsnap.sqlite3")).unwrap();
-    db.execute(
-        "UPDATE ledger_entries SET deadline = '2020-01-01' WHERE id = ?1",
-        [late.entry_id.to_string()],
-    )
-    .unwrap();
+    // Time passes: two days on the server's clock, and the deadline of `late` (tomorrow)
+    // lies in the past, that of `soon` (in two days) is today.
+    ts.clock.advance(chrono::Duration::days(2));
+    // The session of two days ago has ended (sessions last a working day): log in again.
+    let qu = login(&ts, "qu", "district-pass-1").await;
 
     let list = |q: &'static str| {
         let (ts, qu) = (&ts, &qu);

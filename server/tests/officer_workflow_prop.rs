@@ -119,7 +119,7 @@ fn the_api_follows_the_workflow_model() {
     });
     if result.is_ok() {
         // Every case's closes, rejects and merges kept the dedup index of open entries true.
-        ts.assert_open_index_true();
+        rt.block_on(ts.assert_open_index_true());
     }
     rt.block_on(ts.stop());
     if let Err(e) = result {

@@ -8,7 +8,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
+use std::sync::Arc;
+
 use common::{ROSTER, ServerProcess, encode, hazard, photo_ref, scene, sha256_hex};
+use hazardsnap_ledger::Repository;
+use hazardsnap_ledger::repo::query::{EnterpriseFilter, EntryOrder, EntryQuery};
 use hazardsnap_model::{EnrollResponse, PROTOCOL_VERSION, SubmitOutcome, SubmitResults};
 use uuid::Uuid;
 
@@ -29,39 +33,53 @@ fn import(data: &Path, roster: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Every row of every table, as text, for before/after comparisons.
+/// The server's repository over its database file: the same trait the server runs on, never
+/// SQL on its file.
+fn repository(db: &Path) -> Arc<dyn Repository> {
+    Arc::new(hazardsnap_server::sqlite::SqliteRepository::open(db).expect("repository"))
+}
+
+/// A runtime to read the repository from the plain (not async) tests.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().expect("runtime")
+}
+
+/// The whole organisation of `ROSTER` as the repository holds it, as text, for before/after
+/// comparisons: towns, enterprises, site points, officers (with their password hashes) and
+/// enrollment codes.
 fn dump(db: &Path) -> Vec<String> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let tables: Vec<String> = c
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let mut out = Vec::new();
-    for t in tables {
-        let mut stmt = c.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                let mut s = format!("{t}:");
-                for i in 0..n {
-                    match r.get_ref(i)? {
-                        rusqlite::types::ValueRef::Text(t) => {
-                            s.push_str(&String::from_utf8_lossy(t));
-                        }
-                        other => s.push_str(&format!("{other:?}")),
-                    }
-                    s.push('|');
-                }
-                Ok(s)
-            })
-            .unwrap();
-        for row in rows {
-            out.push(row.unwrap());
-        }
-    }
+    let roster = hazardsnap_model::Roster::parse(ROSTER).expect("roster");
+    let users: Vec<String> = roster.users.iter().map(|u| u.username.clone()).collect();
+    let codes: Vec<String> = roster
+        .enrollment_codes
+        .iter()
+        .map(|c| c.code.clone())
+        .collect();
+    let (rt, repo) = (runtime(), repository(db));
+    let mut out: Vec<String> = rt
+        .block_on(repo.read(move |tx| {
+            let mut out = Vec::new();
+            let mut towns: Vec<_> = tx.town_names()?.into_iter().collect();
+            towns.sort();
+            out.push(format!("towns: {towns:?}"));
+            for e in tx.enterprises(&EnterpriseFilter::default())? {
+                out.push(format!("enterprise: {e:?}"));
+            }
+            for p in tx.site_points_in_box((-90.0, 90.0), (-180.0, 180.0))? {
+                out.push(format!("site point: {p:?}"));
+            }
+            let mut hashes: Vec<_> = tx.roster_password_hashes()?.into_iter().collect();
+            hashes.sort();
+            out.push(format!("roster passwords: {hashes:?}"));
+            for u in &users {
+                out.push(format!("user: {:?}", tx.user(u)?));
+            }
+            for c in &codes {
+                out.push(format!("code: {:?}", tx.enrollment_code(c)?));
+            }
+            Ok(out)
+        }))
+        .expect("read");
     out.sort();
     out
 }
@@ -98,30 +116,28 @@ fn org_import_twice_changes_nothing_and_a_changed_roster_deletes_nothing() {
     std::fs::write(&file, &changed).unwrap();
     let third = import(&data, &file);
     assert!(!third.contains(" 0 rows changed"), "{third}");
-    let c = rusqlite::Connection::open(&db).unwrap();
-    let (name,): (String,) = c
-        .query_row(
-            "SELECT name FROM enterprises WHERE code = 'E002'",
-            [],
-            |r| Ok((r.get(0)?,)),
-        )
+    let (rt, repo) = (runtime(), repository(&db));
+    let (name, code, user) = rt
+        .block_on(repo.read(|tx| {
+            let e002 = tx
+                .enterprises(&EnterpriseFilter {
+                    codes: Some(vec!["E002".into()]),
+                    ..Default::default()
+                })?
+                .pop()
+                .map(|e| e.name);
+            Ok((
+                e002,
+                tx.enrollment_code("E002-JOIN-9Q2W")?,
+                tx.user("zhang.san")?,
+            ))
+        }))
         .unwrap();
-    assert_eq!(name, "某纺织有限公司");
-    let active: i64 = c
-        .query_row(
-            "SELECT active FROM enrollment_codes WHERE code = 'E002-JOIN-9Q2W'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(active, 0, "a dropped code is deactivated, not deleted");
-    let hash: String = c
-        .query_row(
-            "SELECT password_hash FROM users WHERE username = 'zhang.san'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    drop(repo);
+    assert_eq!(name.as_deref(), Some("某纺织有限公司"));
+    let code = code.expect("a dropped code is deactivated, not deleted");
+    assert!(!code.active, "a dropped code is deactivated, not deleted");
+    let hash = user.expect("user").password_hash;
     assert!(hazardsnap_server::org::verify_password(
         "another-password-2",
         &hash
@@ -275,28 +291,36 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
     let _ = proc.child.kill();
     let _ = proc.child.wait();
 
-    let c = rusqlite::Connection::open(data.join("hazardsnap.sqlite3")).unwrap();
-    let (reports_n, entries_n, distinct, max_seq): (i64, i64, i64, i64) = c
-        .query_row(
-            "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM ledger_entries),
-                    (SELECT count(DISTINCT number) FROM ledger_entries),
-                    (SELECT max(seq) FROM ledger_entries)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+    let repo = repository(&data.join("hazardsnap.sqlite3"));
+    let (counts, entries, links) = repo
+        .read(|tx| {
+            let entries = tx.entries(&EntryQuery {
+                scope: hazardsnap_model::Scope::All,
+                filter: vec![],
+                order: EntryOrder::Number,
+                offset: 0,
+                limit: 10_000,
+            })?;
+            let ids: Vec<Uuid> = entries.iter().map(|e| e.entry.id).collect();
+            Ok((tx.counts()?, entries, tx.report_links(&ids)?))
+        })
+        .await
         .unwrap();
-    assert_eq!((reports_n, entries_n, distinct), (1000, 100, 100));
+    let distinct: std::collections::HashSet<&str> =
+        entries.iter().map(|e| e.entry.number.as_str()).collect();
+    let max_seq = entries.iter().map(|e| e.entry.seq).max().unwrap_or(0);
+    assert_eq!(
+        (counts.reports, counts.ledger_entries, distinct.len()),
+        (1000, 100, 100)
+    );
     // Numbers allocated in the filing transaction: a killed transaction leaves no gap.
     assert_eq!(max_seq, 100);
-    let unfiled_or_uneven: i64 = c
-        .query_row(
-            "SELECT (SELECT count(*) FROM reports WHERE entry_id IS NULL)
-                  + (SELECT count(*) FROM (SELECT entry_id FROM reports GROUP BY entry_id
-                                           HAVING count(*) <> 10))",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let mut per_entry: HashMap<Uuid, usize> = HashMap::new();
+    for l in &links {
+        *per_entry.entry(l.entry_id.expect("filed")).or_default() += 1;
+    }
+    let unfiled_or_uneven =
+        (counts.reports as usize - links.len()) + per_entry.values().filter(|n| **n != 10).count();
     assert_eq!(unfiled_or_uneven, 0, "every entry holds its 10 reports");
 }
 

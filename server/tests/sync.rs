@@ -7,7 +7,6 @@ use chrono::Utc;
 use common::*;
 use hazardsnap_model::{ChangeFeed, LedgerStatus, SubmitOutcome};
 use hazardsnap_server::auth::{SESSION_TOKEN_PREFIX, new_token, token_sha256};
-use hazardsnap_server::store::StatusChange;
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
@@ -40,7 +39,7 @@ async fn enrollment_gives_a_token_stored_only_as_a_hash() {
     // A revoked token is refused like a wrong one.
     assert!(
         s.state
-            .store
+            .ledger
             .revoke_device(e.device_id, Utc::now())
             .await
             .unwrap()
@@ -238,8 +237,8 @@ async fn officers_may_upload_after_photos_with_a_session_token() {
     let now = Utc::now();
     assert!(
         s.state
-            .store
-            .create_session(
+            .ledger
+            .open_session(
                 "zhang.san".into(),
                 token_sha256(&token),
                 now,
@@ -247,6 +246,7 @@ async fn officers_may_upload_after_photos_with_a_session_token() {
             )
             .await
             .unwrap()
+            .is_some()
     );
     let photo = jpeg(4, 320, 240);
     assert_eq!(s.put_photo(&token, &photo).await.status(), 201);
@@ -415,23 +415,26 @@ async fn the_change_feed_pages_and_rebuilds_from_zero() {
     // Another device's report never shows in this feed.
     s.submit(&other.token, vec![suggestion()]).await;
 
-    // An officer rejects the first entry (the officer side will call this store API).
+    // An officer rejects the first entry, through the workflow like every status change.
     let entry = results[0].entry_id.unwrap();
-    assert!(
-        s.state
-            .store
-            .change_entry_status(StatusChange {
-                entry_id: entry,
-                status: LedgerStatus::Rejected,
-                actor: "zhang.san".into(),
-                action: "reject".into(),
-                reason: Some("非安全隐患".into()),
-                merged_into: None,
-                at: Utc::now(),
-            })
-            .await
-            .unwrap()
-    );
+    let officer = hazardsnap_ledger::Actor::of(hazardsnap_ledger::Officer {
+        username: "zhang.san".into(),
+        role: hazardsnap_model::Role::Enterprise,
+        scope: Some("E001".into()),
+    })
+    .unwrap();
+    s.state
+        .ledger
+        .act(
+            &officer,
+            entry,
+            hazardsnap_ledger::OfficerAction::Reject {
+                reason: "非安全隐患".into(),
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
 
     // Full resync in pages of 3 events: 6 events, 5 reports, latest state of each.
     let mut cursor: Option<String> = None;

@@ -1,1 +1,16 @@
-//! placeholder
+//! The end-to-end suite of hazardsnap (端到端测试), as a crate of its own so that what crosses
+//! the boundary between the phone and the server is tested with both real parts and neither
+//! depends on the other: the server's crate never links the phone core, the phone core never
+//! links the server.
+//!
+//! - `e2e/sync_faults.rs`: the real phone core syncing 500 and 1 000 reports through a
+//!   fault proxy that cuts connections, and against the real server binary killed with SIGKILL
+//!   and restarted; every report on the server exactly once, every photo byte-identical.
+//! - `benches/sync_vs_curl.rs`: the phone core's sync of 1 000 reports against `curl`
+//!   uploading the same photo files (`cargo bench -p hazardsnap-tests --bench sync_vs_curl`).
+//!
+//! They share the server's test helpers (`server/tests/common`) by path. The Python FFI
+//! tests (`tests/python/`) and the API fuzzing (`tests/api/`) live beside them, driven by
+//! `scripts/test.sh`.
+
+#![forbid(unsafe_code)]

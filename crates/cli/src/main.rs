@@ -7,6 +7,8 @@
 //! `entry_number`, and every failure exits non-zero with exactly one line on stderr, so scripts
 //! can rely on both.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -160,5 +160,5 @@ async fn sync_killed_at_random_moments_loses_and_duplicates_nothing() {
 
     // The same end state as the server's fault tests: exactly once, filed, photos identical,
     // both databases sound, the dedup index true.
-    exactly_once::assert_exactly_once(phone.path(), srv_dir.path(), REPORTS as usize);
+    exactly_once::assert_exactly_once(phone.path(), srv_dir.path(), REPORTS as usize).await;
 }

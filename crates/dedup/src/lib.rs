@@ -18,6 +18,8 @@
 //! reports by themselves. Two different hazards at one site point on one day share all of them;
 //! only photo evidence can make a merge automatic.
 
+#![forbid(unsafe_code)]
+
 pub mod category;
 pub mod config;
 pub mod framing;

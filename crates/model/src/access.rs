@@ -38,14 +38,21 @@ impl Jurisdiction {
         }
     }
 
+    /// What the jurisdiction may touch, as the [`Scope`] every read and every action is cut
+    /// to: the one definition of who sees what (the server's queries translate the scope,
+    /// never the jurisdiction).
+    pub fn scope(&self) -> Scope {
+        match self {
+            Jurisdiction::District => Scope::All,
+            Jurisdiction::Town { town } => Scope::Town(town.clone()),
+            Jurisdiction::Enterprise { enterprise } => Scope::Enterprise(enterprise.clone()),
+            Jurisdiction::Bureau => Scope::Escalated,
+        }
+    }
+
     /// Whether an entry of `enterprise` in `town`, escalated or not, is inside.
     pub fn covers(&self, enterprise: &str, town: &str, escalated: bool) -> bool {
-        match self {
-            Jurisdiction::District => true,
-            Jurisdiction::Town { town: t } => t == town,
-            Jurisdiction::Enterprise { enterprise: e } => e == enterprise,
-            Jurisdiction::Bureau => escalated,
-        }
+        self.scope().covers(enterprise, town, escalated)
     }
 
     /// Whether the reporter of a report may be shown in ordinary answers. An anonymous report
@@ -58,6 +65,34 @@ impl Jurisdiction {
     /// Whether this jurisdiction may reveal an anonymous reporter (for rewards, recorded).
     pub fn may_reveal_for_reward(&self) -> bool {
         matches!(self, Jurisdiction::District)
+    }
+}
+
+/// Which things a read or an action may touch, by their owner: an entry's enterprise, that
+/// enterprise's town, and whether the entry is escalated (a report is owned like its entry, a
+/// suggestion like its enterprise and never escalated). Storage backends translate each
+/// variant mechanically into their query language.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Everything.
+    All,
+    /// Things of the enterprises of this town.
+    Town(String),
+    /// Things of this enterprise.
+    Enterprise(String),
+    /// Escalated entries (and their reports and photos) only.
+    Escalated,
+}
+
+impl Scope {
+    /// Whether a thing owned by `enterprise` in `town`, escalated or not, is inside.
+    pub fn covers(&self, enterprise: &str, town: &str, escalated: bool) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Town(t) => t == town,
+            Scope::Enterprise(e) => e == enterprise,
+            Scope::Escalated => escalated,
+        }
     }
 }
 

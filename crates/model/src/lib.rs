@@ -7,6 +7,8 @@
 //! `CONTRACT.md`. Both sides speak only these types to each other; a change here is a change to
 //! the protocol, which is why every wire type has a JSON snapshot test.
 
+#![forbid(unsafe_code)]
+
 pub mod access;
 pub mod enums;
 pub mod label;
@@ -15,7 +17,7 @@ pub mod supervision;
 pub mod wire;
 pub mod workflow;
 
-pub use access::Jurisdiction;
+pub use access::{Jurisdiction, Scope};
 pub use enums::{
     AtRisk, Category, CheckSource, Industry, LedgerStatus, RectificationLevel, ReportKind, Role,
     Severity,

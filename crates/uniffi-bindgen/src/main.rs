@@ -6,6 +6,8 @@
 //! `cargo run -p uniffi-bindgen -- generate --library target/debug/libhazardsnap_core.so
 //! --language kotlin --out-dir android/...`.
 
+#![forbid(unsafe_code)]
+
 fn main() {
     uniffi::uniffi_bindgen_main()
 }

@@ -13,7 +13,7 @@ use argon2::password_hash::{PasswordHash as Phc, PasswordHasher, PasswordVerifie
 use argon2::{Algorithm, Argon2, Params, Version};
 use hazardsnap_model::{Roster, RosterError};
 
-use crate::store::{ImportSummary, PasswordHash, RosterPassword, Store, StoreError};
+use hazardsnap_ledger::{ImportSummary, Ledger, LedgerError, PasswordHash, RosterPassword};
 
 /// The demo district's roster (two towns, enterprises of several industries, officers of every
 /// role, enrollment codes).
@@ -28,9 +28,9 @@ pub enum ImportError {
     /// Hashing a password failed.
     #[error("密码哈希失败 / password hashing failed: {0}")]
     Hash(String),
-    /// The store failed.
+    /// The ledger refused or the storage failed.
     #[error("{0}")]
-    Store(#[from] StoreError),
+    Store(#[from] LedgerError),
     /// The hashing thread died.
     #[error("后台任务失败 / background task failed")]
     Worker(#[from] tokio::task::JoinError),
@@ -63,20 +63,14 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 }
 
 /// Loads or updates a roster from its TOML text.
-pub async fn import_roster_text(
-    store: &dyn Store,
-    text: &str,
-) -> Result<ImportSummary, ImportError> {
+pub async fn import_roster_text(ledger: &Ledger, text: &str) -> Result<ImportSummary, ImportError> {
     let roster = Roster::parse(text)?;
-    import_roster(store, roster).await
+    import_roster(ledger, roster).await
 }
 
 /// Loads or updates a parsed roster.
-pub async fn import_roster(
-    store: &dyn Store,
-    roster: Roster,
-) -> Result<ImportSummary, ImportError> {
-    let stored = store.roster_password_hashes().await?;
+pub async fn import_roster(ledger: &Ledger, roster: Roster) -> Result<ImportSummary, ImportError> {
+    let stored = ledger.roster_password_hashes().await?;
     let users: Vec<(String, String)> = roster
         .users
         .iter()
@@ -103,7 +97,9 @@ pub async fn import_roster(
             .collect::<Result<HashMap<_, _>, ImportError>>()
     })
     .await??;
-    Ok(store.apply_roster(roster, passwords).await?)
+    Ok(ledger
+        .apply_roster(roster, passwords, chrono::Utc::now())
+        .await?)
 }
 
 #[cfg(test)]

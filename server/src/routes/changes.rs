@@ -26,9 +26,9 @@ pub struct ChangesQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`ChangeFeed`: `{changes: [ReportChange…], cursor, more}`; call again with `since=cursor` while `more`", body = ChangeFeed),
-        (status = 400, description = "游标无效 / invalid cursor (`invalid_cursor`)", body = Object),
-        (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = Object),
-        (status = 429, description = "请求过于频繁 / rate limited", body = Object),
+        (status = 400, description = "游标无效 / invalid cursor (`invalid_cursor`)", body = hazardsnap_model::ErrorBody),
+        (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "请求过于频繁 / rate limited", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn device_changes(
@@ -52,7 +52,7 @@ pub async fn device_changes(
             .ok_or_else(bad_cursor)?,
     };
     let feed = state
-        .store
+        .ledger
         .changes(device.id, since, state.config.feed_page_size)
         .await?;
     Ok(Json(feed))

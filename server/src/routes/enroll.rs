@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
 use hazardsnap_model::{EnrollRequest, EnrollResponse};
 
 use crate::auth::{DEVICE_TOKEN_PREFIX, new_token, token_sha256};
@@ -22,9 +21,9 @@ const MAX_FIELD_CHARS: usize = 64;
     request_body(content = EnrollRequest),
     responses(
         (status = 200, description = "已注册 / enrolled", body = EnrollResponse),
-        (status = 400, description = "无效 JSON 或字段 / invalid JSON or field (`invalid_json`, `invalid_device_name`)", body = Object),
-        (status = 403, description = "注册码无效或已停用 / unknown or inactive code (`invalid_enrollment_code`)", body = Object),
-        (status = 429, description = "请求过于频繁 / too many enrollments (`rate_limited`)", body = Object),
+        (status = 400, description = "无效 JSON 或字段 / invalid JSON or field (`invalid_json`, `invalid_device_name`)", body = hazardsnap_model::ErrorBody),
+        (status = 403, description = "注册码无效或已停用 / unknown or inactive code (`invalid_enrollment_code`)", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "请求过于频繁 / too many enrollments (`rate_limited`)", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn enroll(
@@ -54,8 +53,8 @@ pub async fn enroll(
     }
     let token = new_token(DEVICE_TOKEN_PREFIX);
     let enrolled = state
-        .store
-        .enroll(code, name, token_sha256(&token), Utc::now())
+        .ledger
+        .enroll(code, name, token_sha256(&token), state.now())
         .await?
         .ok_or(AppError::UnknownEnrollmentCode)?;
     tracing::info!(device = %enrolled.device_id, enterprise = %enrolled.enterprise.code, "device enrolled");

@@ -11,15 +11,16 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
-use hazardsnap_model::{Labelled, LedgerStatus};
+use chrono::{DateTime, Utc};
+use hazardsnap_ledger::Calendar;
+use hazardsnap_ledger::views::EntryDetail;
+use hazardsnap_model::{ErrorBody, Labelled, LedgerStatus};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 
 use crate::auth::OfficerAuth;
 use crate::error::AppError;
-use crate::routes::ledger::{LedgerQuery, MAX_PER_PAGE};
+use crate::routes::ledger::LedgerQuery;
 use crate::state::AppState;
-use crate::store::officer::{EntryDetail, LedgerSort};
 
 /// Most entries one export holds; a larger ledger is exported in parts by date or town.
 pub const MAX_EXPORT_ENTRIES: usize = 20_000;
@@ -54,18 +55,12 @@ fn both<L: Labelled>(v: L) -> String {
     format!("{} / {}", v.label_zh(), v.label_en())
 }
 
-fn china_time(t: DateTime<Utc>) -> String {
-    (t + Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 fn yes_no(b: bool) -> &'static str {
     if b { "是 / yes" } else { "否 / no" }
 }
 
 /// One row of text cells (numbers are written apart).
-fn row_of(d: &EntryDetail) -> Vec<String> {
+fn row_of(d: &EntryDetail, calendar: &Calendar) -> Vec<String> {
     let s = &d.summary;
     let first = d.reports.first();
     let note = d
@@ -94,7 +89,7 @@ fn row_of(d: &EntryDetail) -> Vec<String> {
         .iter()
         .rev()
         .find(|h| h.to_status == LedgerStatus::Closed)
-        .map(|h| china_time(h.at))
+        .map(|h| calendar.local_minute(h.at))
         .unwrap_or_default();
     vec![
         s.number.clone(),
@@ -104,7 +99,9 @@ fn row_of(d: &EntryDetail) -> Vec<String> {
         both(s.severity),
         note,
         place,
-        first.map(|r| china_time(r.captured_at)).unwrap_or_default(),
+        first
+            .map(|r| calendar.local_minute(r.captured_at))
+            .unwrap_or_default(),
         s.first_reporter
             .as_ref()
             .map(|r| r.display.clone())
@@ -127,6 +124,7 @@ fn row_of(d: &EntryDetail) -> Vec<String> {
 /// Builds the workbook: the ledger sheet and a sheet saying what was exported, by whom, when.
 fn workbook(
     entries: &[EntryDetail],
+    calendar: &Calendar,
     exported_by: &str,
     filter_text: &str,
     now: DateTime<Utc>,
@@ -154,7 +152,7 @@ fn workbook(
     for (i, d) in entries.iter().enumerate() {
         let r = i as u32 + 1;
         ws.write_number_with_format(r, 0, r as f64, &cell)?;
-        for (j, text) in row_of(d).into_iter().enumerate() {
+        for (j, text) in row_of(d, calendar).into_iter().enumerate() {
             let c = j as u16 + 1;
             match COLUMNS[c as usize].1 {
                 "Reporters" => {
@@ -183,15 +181,17 @@ fn workbook(
     about.set_column_width(0, 22)?;
     about.set_column_width(1, 60)?;
     let lines = [
-        ("导出时间 / Exported at", china_time(now)),
+        ("导出时间 / Exported at", calendar.local_minute(now)),
         ("导出人 / Exported by", exported_by.to_owned()),
         ("筛选条件 / Filter", filter_text.to_owned()),
         ("条目数 / Entries", entries.len().to_string()),
         (
             "说明 / Note",
-            "时间为北京时间；匿名上报人不显示身份。 / Times are China time (UTC+8); anonymous \
-             reporters are not named."
-                .to_owned(),
+            format!(
+                "时间为辖区当地时间（{zone}）；匿名上报人不显示身份。 / Times are the district's \
+                 local time ({zone}); anonymous reporters are not named.",
+                zone = calendar.zone().name()
+            ),
         ),
     ];
     for (i, (k, v)) in lines.into_iter().enumerate() {
@@ -210,9 +210,8 @@ fn workbook(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "隐患台账电子表格（中文表头在前）/ the ledger as a spreadsheet, Chinese headers first", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 400, description = "查询参数无效 / invalid query (`invalid_query`)", body = Object),
-        (status = 401, description = "未登录 / not logged in", body = Object),
-        (status = 422, description = "条目过多，请按日期或镇街分批导出 / too many entries (`export_too_large`)", body = Object),
+        (status = 400, description = "查询参数无效 / invalid query (`invalid_query`)", body = ErrorBody),
+        (status = 422, description = "条目过多，请按日期或镇街分批导出 / too many entries (`export_too_large`)", body = ErrorBody),
     )
 )]
 pub async fn ledger_xlsx(
@@ -226,54 +225,32 @@ pub async fn ledger_xlsx(
             format!("查询参数无效 / invalid query: {}", e.body_text()),
         )
     })?;
-    let mut filter = q.filter()?;
-    filter.sort = LedgerSort::Number;
-    filter.per_page = MAX_PER_PAGE;
+    let filter = q.filter()?;
     let filter_text = q.describe();
-    let now = Utc::now();
-
-    let mut details = Vec::new();
-    for page in 1.. {
-        filter.page = page;
-        let entries = state
-            .store
-            .list_entries(who.jurisdiction.clone(), filter.clone(), now)
-            .await?;
-        let done = entries.len() < MAX_PER_PAGE as usize;
-        for e in entries {
-            if details.len() >= MAX_EXPORT_ENTRIES {
-                return Err(AppError::Refused {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    code: "export_too_large",
-                    message: format!(
-                        "条目超过 {MAX_EXPORT_ENTRIES} 条，请按日期或镇街分批导出 / more than \
-                         {MAX_EXPORT_ENTRIES} entries: export in parts by date or town"
-                    ),
-                });
-            }
-            // An entry that left the jurisdiction between the two reads is simply not listed.
-            if let Some(d) = state
-                .store
-                .entry_detail(who.jurisdiction.clone(), e.id, now)
-                .await?
-            {
-                details.push(d);
-            }
-        }
-        if done {
-            break;
-        }
-    }
-
-    let exported_by = who.officer.username.clone();
-    let bytes =
-        tokio::task::spawn_blocking(move || workbook(&details, &exported_by, &filter_text, now))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)?;
+    let now = state.now();
+    let details = state
+        .ledger
+        .export_entries(&who.actor, filter, MAX_EXPORT_ENTRIES, now)
+        .await?
+        .ok_or_else(|| AppError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "export_too_large",
+            message: format!(
+                "条目超过 {MAX_EXPORT_ENTRIES} 条，请按日期或镇街分批导出 / more than \
+                 {MAX_EXPORT_ENTRIES} entries: export in parts by date or town"
+            ),
+        })?;
+    let calendar = *state.ledger.calendar();
+    let exported_by = who.actor.name().to_owned();
+    let bytes = tokio::task::spawn_blocking(move || {
+        workbook(&details, &calendar, &exported_by, &filter_text, now)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
     let name = format!(
         "hazard-ledger-{}.xlsx",
-        (now + Duration::hours(8)).format("%Y%m%d")
+        calendar.today(now).format("%Y%m%d")
     );
     Ok((
         [

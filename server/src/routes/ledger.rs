@@ -2,33 +2,32 @@
 //! with filters, one entry, one report, the workflow's actions, the reveal of an anonymous
 //! reporter for a reward, and officers' access to photos.
 //!
-//! Handlers only shape input and output: jurisdiction comes resolved in [`OfficerAuth`], the
-//! store filters by it in its queries, and every move goes through the workflow inside the
-//! store's transaction. Whatever lies outside the jurisdiction answers 404 exactly like what
-//! does not exist.
+//! Handlers only translate: the body becomes an [`OfficerAction`], the ledger service applies
+//! every rule (input checks, jurisdiction, role, the state machine, the history), and its
+//! answer or refusal becomes JSON. Whatever lies outside the jurisdiction answers 404 exactly
+//! like what does not exist.
 
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
-use hazardsnap_model::workflow::MAX_PLAN_FIELD_CHARS;
-use hazardsnap_model::{
-    Category, Labelled, LedgerStatus, RectificationPlan, Role, Severity, is_sha256_hex,
+use chrono::NaiveDate;
+use hazardsnap_ledger::OfficerAction;
+use hazardsnap_ledger::views::{
+    EntryDetail, EntrySummary, LedgerFilter, LedgerSort, ReportView, Revealed,
 };
-use serde::Deserialize;
-use serde_json::json;
+use hazardsnap_model::{
+    Category, ErrorBody, Labelled, LedgerStatus, RectificationPlan, Severity, is_sha256_hex,
+};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::OfficerAuth;
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::store::officer::{
-    ActionOutcome, EntryDetail, LedgerFilter, LedgerSort, OfficerAction, RevealOutcome, china_today,
-};
 
 /// Most entries per page.
 pub const MAX_PER_PAGE: u32 = 200;
@@ -37,6 +36,7 @@ pub const DEFAULT_PER_PAGE: u32 = 50;
 
 /// The query of `GET /api/v1/ledger`. Values are parsed by hand so a bad one is named.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
     /// 企业代码 / enterprise code.
     pub enterprise: Option<String>,
@@ -180,17 +180,15 @@ fn path_id(p: Result<Path<Uuid>, PathRejection>) -> Result<Uuid, AppError> {
     params(LedgerQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{entries: [...], page, per_page}`；每条含 id, number, enterprise, status, severity, category, report_ids, overdue, escalated, deadline, reporters, first_reporter, credited_report_id / each entry with these fields", body = Object),
-        (status = 400, description = "查询参数无效 / invalid query (`invalid_query`)", body = Object),
-        (status = 401, description = "未登录 / not logged in", body = Object),
-        (status = 403, description = "非工作人员令牌 / not an officer's token", body = Object),
+        (status = 200, description = "一页台账条目 / one page of ledger entries", body = LedgerPage),
+        (status = 400, description = "查询参数无效 / invalid query (`invalid_query`)", body = ErrorBody),
     )
 )]
 pub async fn list(
     State(state): State<AppState>,
     who: OfficerAuth,
     query: Result<Query<LedgerQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<LedgerPage>, AppError> {
     let Query(q) = query.map_err(|e| {
         AppError::bad_request(
             "invalid_query",
@@ -200,22 +198,32 @@ pub async fn list(
     let filter = q.filter()?;
     let (page, per_page) = (filter.page, filter.per_page);
     let entries = state
-        .store
-        .list_entries(who.jurisdiction, filter, Utc::now())
+        .ledger
+        .list_entries(&who.actor, filter, state.now())
         .await?;
-    Ok(Json(json!({
-        "entries": entries,
-        "page": page,
-        "per_page": per_page,
-    })))
+    Ok(Json(LedgerPage {
+        entries,
+        page,
+        per_page,
+    }))
+}
+
+/// One page of the ledger list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LedgerPage {
+    /// The entries of the page.
+    pub entries: Vec<EntrySummary>,
+    /// The page, from 1.
+    pub page: u32,
+    /// Entries per page.
+    pub per_page: u32,
 }
 
 async fn detail_of(state: &AppState, who: &OfficerAuth, id: Uuid) -> Result<EntryDetail, AppError> {
-    state
-        .store
-        .entry_detail(who.jurisdiction.clone(), id, Utc::now())
-        .await?
-        .ok_or(AppError::NotFound)
+    Ok(state
+        .ledger
+        .entry_detail(&who.actor, id, state.now())
+        .await?)
 }
 
 /// One entry with its reports, photos, plan and history.
@@ -226,8 +234,8 @@ async fn detail_of(state: &AppState, who: &OfficerAuth, id: Uuid) -> Result<Entr
     params(("id" = Uuid, Path, description = "条目编号 / entry id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "条目详情：列表字段 + plan, reports, after_photos, history, allowed_actions / the entry in full", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / no such entry in your jurisdiction", body = Object),
+        (status = 200, description = "条目详情：列表字段 + plan, reports, after_photos, history, allowed_actions / the entry in full", body = EntryDetail),
+        (status = 404, description = "不存在或不在辖区内 / no such entry in your jurisdiction", body = ErrorBody),
     )
 )]
 pub async fn detail(
@@ -247,80 +255,31 @@ pub async fn detail(
     params(("id" = Uuid, Path, description = "报告编号 / report id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "报告，含 entry_id；匿名报告不含上报设备 / the report with `entry_id`; no reporting device for anonymous reports", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / no such report in your jurisdiction", body = Object),
+        (status = 200, description = "报告，含 entry_id；匿名报告不含上报设备 / the report with `entry_id`; no reporting device for anonymous reports", body = ReportView),
+        (status = 404, description = "不存在或不在辖区内 / no such report in your jurisdiction", body = ErrorBody),
     )
 )]
 pub async fn report(
     State(state): State<AppState>,
     who: OfficerAuth,
     id: Result<Path<Uuid>, PathRejection>,
-) -> Result<Response, AppError> {
+) -> Result<Json<ReportView>, AppError> {
     let id = path_id(id)?;
-    let r = state
-        .store
-        .report_detail(who.jurisdiction, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(r).into_response())
+    Ok(Json(state.ledger.report_detail(&who.actor, id).await?))
 }
 
-fn required(field: &'static str, zh: &str, v: &str) -> Result<String, AppError> {
-    let t = v.trim();
-    if t.is_empty() {
-        return Err(AppError::bad_request(
-            "missing_field",
-            format!("缺少「{zh}」/ '{field}' is required"),
-        ));
-    }
-    if t.chars().count() > MAX_PLAN_FIELD_CHARS {
-        return Err(AppError::bad_request(
-            "field_too_long",
-            format!(
-                "「{zh}」过长（最多 {MAX_PLAN_FIELD_CHARS} 字）/ '{field}' too long (at most {MAX_PLAN_FIELD_CHARS} characters)"
-            ),
-        ));
-    }
-    Ok(t.to_owned())
-}
-
-fn optional(field: &'static str, zh: &str, v: Option<String>) -> Result<Option<String>, AppError> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => required(field, zh, s).map(Some),
-    }
-}
-
+/// Applies a step through the ledger and answers the entry to show afterwards.
 async fn run(
     state: &AppState,
     who: &OfficerAuth,
     id: Uuid,
     action: OfficerAction,
 ) -> Result<Json<EntryDetail>, AppError> {
-    let outcome = state
-        .store
-        .act(
-            who.jurisdiction.clone(),
-            id,
-            action,
-            who.officer.username.clone(),
-            Utc::now(),
-        )
+    let shown = state
+        .ledger
+        .act(&who.actor, id, action, state.now())
         .await?;
-    match outcome {
-        ActionOutcome::Done(shown) => Ok(Json(detail_of(state, who, shown).await?)),
-        ActionOutcome::NotFound => Err(AppError::NotFound),
-        ActionOutcome::Illegal(m) => Err(AppError::IllegalTransition(m)),
-        ActionOutcome::Refused {
-            status,
-            code,
-            message,
-        } => Err(AppError::Refused {
-            status: StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
-            code,
-            message,
-        }),
-    }
+    Ok(Json(detail_of(state, who, shown).await?))
 }
 
 /// `POST …/confirm` body: the plan (五到位) and level, all required.
@@ -335,10 +294,10 @@ pub type ConfirmBody = RectificationPlan;
     request_body(content = RectificationPlan, description = "五到位全部必填，时限不早于今天 / all of the five required; the deadline not before today"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "更新后的条目 / the updated entry", body = Object),
-        (status = 400, description = "方案不完整 / incomplete plan (`plan_incomplete`, `deadline_in_past`, `invalid_json`)", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
-        (status = 409, description = "当前状态不允许 / illegal transition (`illegal_transition`, with `allowed`)", body = Object),
+        (status = 200, description = "更新后的条目 / the updated entry", body = EntryDetail),
+        (status = 400, description = "方案不完整 / incomplete plan (`plan_incomplete`, `deadline_in_past`, `invalid_json`)", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "当前状态不允许 / illegal transition (`illegal_transition`, with `allowed`)", body = ErrorBody),
     )
 )]
 pub async fn confirm(
@@ -348,8 +307,6 @@ pub async fn confirm(
     ApiJson(plan): ApiJson<ConfirmBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    plan.validate(china_today(Utc::now()))
-        .map_err(|e| AppError::bad_request(e.code(), e.to_string()))?;
     run(&state, &who, id, OfficerAction::Confirm(plan)).await
 }
 
@@ -372,10 +329,10 @@ pub struct ReasonBody {
     request_body(content = ReasonBody, example = json!({"reason": "非安全隐患，属正常作业"})),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "更新后的条目 / the updated entry", body = Object),
-        (status = 400, description = "缺少理由 / reason required (`missing_field`)", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
-        (status = 409, description = "当前状态不允许 / illegal transition", body = Object),
+        (status = 200, description = "更新后的条目 / the updated entry", body = EntryDetail),
+        (status = 400, description = "缺少理由 / reason required (`missing_field`)", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "当前状态不允许 / illegal transition", body = ErrorBody),
     )
 )]
 pub async fn reject(
@@ -385,8 +342,15 @@ pub async fn reject(
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let reason = required("reason", "理由", &body.reason)?;
-    run(&state, &who, id, OfficerAction::Reject { reason }).await
+    run(
+        &state,
+        &who,
+        id,
+        OfficerAction::Reject {
+            reason: body.reason,
+        },
+    )
+    .await
 }
 
 /// `{into, reason?}`.
@@ -409,10 +373,10 @@ pub struct MergeBody {
     request_body(content = MergeBody),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "被合并后的条目 / the merged entry", body = Object),
-        (status = 400, description = "合并到自身 / merge into itself (`merge_into_self`)", body = Object),
-        (status = 404, description = "任一条目不存在或不在辖区内 / either entry not found", body = Object),
-        (status = 409, description = "当前状态不允许或目标已结束 / illegal transition or target closed (`merge_target_closed`)", body = Object),
+        (status = 200, description = "被合并后的条目 / the merged entry", body = EntryDetail),
+        (status = 400, description = "合并到自身 / merge into itself (`merge_into_self`)", body = ErrorBody),
+        (status = 404, description = "任一条目不存在或不在辖区内 / either entry not found", body = ErrorBody),
+        (status = 409, description = "当前状态不允许或目标已结束 / illegal transition or target closed (`merge_target_closed`)", body = ErrorBody),
     )
 )]
 pub async fn merge(
@@ -422,14 +386,13 @@ pub async fn merge(
     ApiJson(body): ApiJson<MergeBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let reason = optional("reason", "理由", body.reason)?;
     run(
         &state,
         &who,
         id,
         OfficerAction::Merge {
             into: body.into,
-            reason,
+            reason: body.reason,
         },
     )
     .await
@@ -456,10 +419,10 @@ pub struct SplitBody {
     request_body(content = SplitBody),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "新条目 / the new entry", body = Object),
-        (status = 400, description = "缺少理由 / reason required", body = Object),
-        (status = 404, description = "条目或报告不存在 / entry or report not found", body = Object),
-        (status = 409, description = "条目只有这一份报告 / the only report of the entry (`last_report`)", body = Object),
+        (status = 200, description = "新条目 / the new entry", body = EntryDetail),
+        (status = 400, description = "缺少理由 / reason required", body = ErrorBody),
+        (status = 404, description = "条目或报告不存在 / entry or report not found", body = ErrorBody),
+        (status = 409, description = "条目只有这一份报告 / the only report of the entry (`last_report`)", body = ErrorBody),
     )
 )]
 pub async fn split(
@@ -469,14 +432,13 @@ pub async fn split(
     ApiJson(body): ApiJson<SplitBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let reason = required("reason", "理由", &body.reason)?;
     run(
         &state,
         &who,
         id,
         OfficerAction::Split {
             report_id: body.report_id,
-            reason,
+            reason: body.reason,
         },
     )
     .await
@@ -504,11 +466,11 @@ pub struct RectifiedBody {
     request_body(content = RectifiedBody),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "更新后的条目 / the updated entry", body = Object),
-        (status = 400, description = "缺少说明或照片 / note or photos missing", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
-        (status = 409, description = "当前状态不允许 / illegal transition", body = Object),
-        (status = 422, description = "照片未上传 / photo not uploaded (`missing_photos`)", body = Object),
+        (status = 200, description = "更新后的条目 / the updated entry", body = EntryDetail),
+        (status = 400, description = "缺少说明或照片 / note or photos missing", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "当前状态不允许 / illegal transition", body = ErrorBody),
+        (status = 422, description = "照片未上传 / photo not uploaded (`missing_photos`)", body = ErrorBody),
     )
 )]
 pub async fn rectified(
@@ -518,28 +480,16 @@ pub async fn rectified(
     ApiJson(body): ApiJson<RectifiedBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let note = required("note", "整改说明", &body.note)?;
-    if body.photos.is_empty() {
-        return Err(AppError::bad_request(
-            "missing_field",
-            "至少需要一张整改后照片 / at least one after-photo is required",
-        ));
-    }
-    if body.photos.len() > hazardsnap_model::MAX_PHOTOS_PER_REPORT
-        || !body.photos.iter().all(|p| is_sha256_hex(p))
-    {
-        return Err(AppError::bad_request(
-            "invalid_photo_hash",
-            format!(
-                "照片须为 1–{n} 个 64 位小写十六进制 SHA-256 / photos must be 1–{n} lowercase hex SHA-256 names",
-                n = hazardsnap_model::MAX_PHOTOS_PER_REPORT
-            ),
-        ));
-    }
-    let mut photos = body.photos;
-    photos.sort();
-    photos.dedup();
-    run(&state, &who, id, OfficerAction::Rectified { note, photos }).await
+    run(
+        &state,
+        &who,
+        id,
+        OfficerAction::Rectified {
+            note: body.note,
+            photos: body.photos,
+        },
+    )
+    .await
 }
 
 /// `{accepted, note}`.
@@ -562,10 +512,10 @@ pub struct VerifyBody {
     request_body(content = VerifyBody),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "更新后的条目 / the updated entry", body = Object),
-        (status = 400, description = "退回须说明 / a send-back needs a note", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
-        (status = 409, description = "当前状态不允许 / illegal transition", body = Object),
+        (status = 200, description = "更新后的条目 / the updated entry", body = EntryDetail),
+        (status = 400, description = "退回须说明 / a send-back needs a note", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "当前状态不允许 / illegal transition", body = ErrorBody),
     )
 )]
 pub async fn verify(
@@ -575,18 +525,13 @@ pub async fn verify(
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let note = if body.accepted {
-        optional("note", "验收意见", Some(body.note))?.unwrap_or_default()
-    } else {
-        required("note", "退回理由", &body.note)?
-    };
     run(
         &state,
         &who,
         id,
         OfficerAction::Verify {
             accepted: body.accepted,
-            note,
+            note: Some(body.note),
         },
     )
     .await
@@ -610,9 +555,9 @@ pub struct EscalateBody {
     request_body(content = EscalateBody),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "更新后的条目 / the updated entry", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
-        (status = 409, description = "非重大隐患、已结束或已督办 / not major, not open or already escalated (`illegal_transition`)", body = Object),
+        (status = 200, description = "更新后的条目 / the updated entry", body = EntryDetail),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "非重大隐患、已结束或已督办 / not major, not open or already escalated (`illegal_transition`)", body = ErrorBody),
     )
 )]
 pub async fn escalate(
@@ -622,8 +567,15 @@ pub async fn escalate(
     ApiJson(body): ApiJson<EscalateBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let reason = optional("reason", "理由", body.reason)?;
-    run(&state, &who, id, OfficerAction::Escalate { reason }).await
+    run(
+        &state,
+        &who,
+        id,
+        OfficerAction::Escalate {
+            reason: body.reason,
+        },
+    )
+    .await
 }
 
 /// `{new_deadline, reason}`.
@@ -647,10 +599,10 @@ pub struct ExtensionBody {
     request_body(content = ExtensionBody),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "更新后的条目 / the updated entry", body = Object),
-        (status = 400, description = "理由缺失或日期已过 / reason missing or date in the past", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
-        (status = 409, description = "当前状态不允许 / illegal transition", body = Object),
+        (status = 200, description = "更新后的条目 / the updated entry", body = EntryDetail),
+        (status = 400, description = "理由缺失或日期已过 / reason missing or date in the past", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "当前状态不允许 / illegal transition", body = ErrorBody),
     )
 )]
 pub async fn request_extension(
@@ -660,20 +612,13 @@ pub async fn request_extension(
     ApiJson(body): ApiJson<ExtensionBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let reason = required("reason", "理由", &body.reason)?;
-    if body.new_deadline < china_today(Utc::now()) {
-        return Err(AppError::bad_request(
-            "deadline_in_past",
-            "新时限早于今天 / the new deadline lies in the past",
-        ));
-    }
     run(
         &state,
         &who,
         id,
         OfficerAction::RequestExtension {
             new_deadline: body.new_deadline,
-            reason,
+            reason: body.reason,
         },
     )
     .await
@@ -699,10 +644,10 @@ pub struct DecisionBody {
     request_body(content = DecisionBody),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "更新后的条目 / the updated entry", body = Object),
-        (status = 403, description = "企业不能审批自己的延期 / an enterprise cannot decide its own extension", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
-        (status = 409, description = "没有待审批的申请 / no pending request (`illegal_transition`)", body = Object),
+        (status = 200, description = "更新后的条目 / the updated entry", body = EntryDetail),
+        (status = 403, description = "企业不能审批自己的延期 / an enterprise cannot decide its own extension", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "没有待审批的申请 / no pending request (`illegal_transition`)", body = ErrorBody),
     )
 )]
 pub async fn decide_extension(
@@ -712,19 +657,13 @@ pub async fn decide_extension(
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<EntryDetail>, AppError> {
     let id = path_id(id)?;
-    let note = optional("note", "意见", Some(body.note))?.unwrap_or_default();
-    if who.officer.role == Role::Enterprise {
-        // Look first, so that an entry outside the jurisdiction still answers 404.
-        detail_of(&state, &who, id).await?;
-        return Err(AppError::Forbidden);
-    }
     run(
         &state,
         &who,
         id,
         OfficerAction::DecideExtension {
             approved: body.approved,
-            note,
+            note: Some(body.note),
         },
     )
     .await
@@ -739,10 +678,10 @@ pub async fn decide_extension(
     request_body(content = ReasonBody, example = json!({"reason": "2026 年一季度重大隐患奖励"})),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{report_id, anonymous, device_id, device_name}`，已记录审计 / recorded in the audit", body = Object),
-        (status = 400, description = "缺少理由 / reason required", body = Object),
-        (status = 403, description = "仅区总工会可查看 / district officers only", body = Object),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
+        (status = 200, description = "上报人，已记录审计 / the reporter, recorded in the audit", body = Revealed),
+        (status = 400, description = "缺少理由 / reason required", body = ErrorBody),
+        (status = 403, description = "仅区总工会可查看 / district officers only", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
     )
 )]
 pub async fn reveal(
@@ -750,33 +689,14 @@ pub async fn reveal(
     who: OfficerAuth,
     id: Result<Path<Uuid>, PathRejection>,
     ApiJson(body): ApiJson<ReasonBody>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Revealed>, AppError> {
     let id = path_id(id)?;
-    let reason = required("reason", "理由", &body.reason)?;
-    match state
-        .store
-        .reveal_reporter(
-            who.jurisdiction,
-            id,
-            who.officer.username,
-            reason,
-            Utc::now(),
-        )
-        .await?
-    {
-        RevealOutcome::NotFound => Err(AppError::NotFound),
-        RevealOutcome::Forbidden => Err(AppError::Forbidden),
-        RevealOutcome::Revealed {
-            device_id,
-            device_name,
-            anonymous,
-        } => Ok(Json(json!({
-            "report_id": id,
-            "anonymous": anonymous,
-            "device_id": device_id,
-            "device_name": device_name,
-        }))),
-    }
+    Ok(Json(
+        state
+            .ledger
+            .reveal_reporter(&who.actor, id, body.reason, state.now())
+            .await?,
+    ))
 }
 
 /// A photo, for officers: only photos of reports and entries in their jurisdiction.
@@ -788,7 +708,7 @@ pub async fn reveal(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JPEG 照片 / the JPEG", content_type = "image/jpeg"),
-        (status = 404, description = "不存在或不在辖区内 / not found", body = Object),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
     )
 )]
 pub async fn photo(
@@ -800,8 +720,8 @@ pub async fn photo(
         return Err(AppError::NotFound);
     }
     if !state
-        .store
-        .photo_visible(who.jurisdiction, sha256.clone())
+        .ledger
+        .photo_visible(&who.actor, sha256.clone())
         .await?
     {
         return Err(AppError::NotFound);

@@ -19,10 +19,8 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use futures_util::StreamExt;
 use hazardsnap_model::is_sha256_hex;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -30,7 +28,7 @@ use crate::auth::UploaderAuth;
 use crate::error::{AppError, UPLOAD_OFFSET};
 use crate::photos::UploadLease;
 use crate::state::AppState;
-use crate::store::PhotoRecord;
+use hazardsnap_ledger::repo::rows::PhotoRecord;
 
 /// Total size of the photo, for uploads in several PUTs.
 pub const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
@@ -91,7 +89,7 @@ pub async fn head_photo(
     Path(sha256): Path<String>,
 ) -> Result<Response, AppError> {
     check_name(&sha256)?;
-    if state.store.has_photo(sha256.clone()).await? {
+    if state.ledger.has_photo(sha256.clone()).await? {
         return Ok(StatusCode::OK.into_response());
     }
     let offset = state.staging.offset(&sha256).await?;
@@ -111,17 +109,17 @@ pub async fn head_photo(
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "照片字节（处理后的 JPEG）/ the stored JPEG's bytes"),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "已校验并存储 / verified and stored", body = Object,
+        (status = 201, description = "已校验并存储 / verified and stored", body = PhotoStored,
             example = json!({"sha256": "9f86…", "bytes": 412345, "width": 1920, "height": 1440})),
-        (status = 200, description = "早已存储 / already stored", body = Object),
+        (status = 200, description = "早已存储 / already stored", body = PhotoAlreadyStored),
         (status = 204, description = "部分已收到（带 `Upload-Length` 时）/ part received (with `Upload-Length`)",
             headers(("Upload-Offset" = u64, description = "已收到的字节数 / bytes held"))),
-        (status = 400, description = "名称或请求头无效、上传中断 / invalid name or header, upload interrupted", body = Object),
-        (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = Object),
-        (status = 409, description = "续传位置不符（`upload_offset_mismatch`，带 `Upload-Offset`）或正在上传 / offset mismatch or upload in progress", body = Object),
-        (status = 413, description = "照片过大 / photo too large (`payload_too_large`)", body = Object),
-        (status = 422, description = "内容与名称不符（`hash_mismatch`）或不是有效照片（`photo_*`）/ bytes do not match the name, or not a valid photo", body = Object),
-        (status = 429, description = "请求过于频繁 / rate limited", body = Object),
+        (status = 400, description = "名称或请求头无效、上传中断 / invalid name or header, upload interrupted", body = hazardsnap_model::ErrorBody),
+        (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = hazardsnap_model::ErrorBody),
+        (status = 409, description = "续传位置不符（`upload_offset_mismatch`，带 `Upload-Offset`）或正在上传 / offset mismatch or upload in progress", body = hazardsnap_model::ErrorBody),
+        (status = 413, description = "照片过大 / photo too large (`payload_too_large`)", body = hazardsnap_model::ErrorBody),
+        (status = 422, description = "内容与名称不符（`hash_mismatch`）或不是有效照片（`photo_*`）/ bytes do not match the name, or not a valid photo", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "请求过于频繁 / rate limited", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn put_photo(
@@ -133,10 +131,13 @@ pub async fn put_photo(
 ) -> Result<Response, AppError> {
     check_name(&sha256)?;
     let max = state.config.max_photo_bytes;
-    if state.store.has_photo(sha256.clone()).await? {
+    if state.ledger.has_photo(sha256.clone()).await? {
         return Ok((
             StatusCode::OK,
-            Json(json!({"sha256": sha256, "status": "already_stored"})),
+            Json(PhotoAlreadyStored {
+                sha256,
+                status: "already_stored",
+            }),
         )
             .into_response());
     }
@@ -211,7 +212,7 @@ pub async fn put_photo(
 
     state.photos.put_file(&sha256, lease.path()).await?;
     state
-        .store
+        .ledger
         .record_photo(
             PhotoRecord {
                 sha256: sha256.clone(),
@@ -221,20 +222,42 @@ pub async fn put_photo(
                 phash: verified.fingerprint.phash,
                 scene: verified.fingerprint.scene.to_bytes(),
             },
-            Utc::now(),
+            state.now(),
         )
         .await?;
     tracing::info!(photo = %sha256, bytes, "photo stored");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "sha256": sha256,
-            "bytes": bytes,
-            "width": verified.width,
-            "height": verified.height,
-        })),
+        Json(PhotoStored {
+            sha256,
+            bytes,
+            width: verified.width,
+            height: verified.height,
+        }),
     )
         .into_response())
+}
+
+/// A photo verified and stored now.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PhotoStored {
+    /// Its name.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
+}
+
+/// A photo that was stored before.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PhotoAlreadyStored {
+    /// Its name.
+    pub sha256: String,
+    /// Always `already_stored`.
+    pub status: &'static str,
 }
 
 /// Streams the body into the lease's partial file, from `offset` (appending) or from scratch;

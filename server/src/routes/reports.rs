@@ -7,7 +7,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
+use hazardsnap_ledger::CheckedReport;
 use hazardsnap_model::{
     ErrorBody, MAX_REPORTS_PER_BATCH, PROTOCOL_VERSION, SubmitOutcome, SubmitReports, SubmitResult,
     SubmitResults,
@@ -17,7 +17,6 @@ use crate::auth::DeviceAuth;
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::store::CheckedReport;
 
 /// Accepts a batch of reports.
 #[utoipa::path(
@@ -28,10 +27,10 @@ use crate::store::CheckedReport;
     request_body(content = SubmitReports, description = "至多 100 份报告，照片须先上传 / at most 100 reports; every photo uploaded first"),
     responses(
         (status = 200, description = "`SubmitResults`: one `SubmitResult` per report, in order; `outcome` is `accepted`, `already_accepted`, `conflict` (`report_conflict`), `missing_photos` (with `missing_photos`) or `invalid`", body = SubmitResults),
-        (status = 400, description = "无效 JSON（`invalid_json`）、协议版本不支持（`unsupported_version`）或批次过大（`batch_too_large`）/ invalid JSON, unsupported version or batch too large", body = Object),
-        (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = Object),
-        (status = 413, description = "请求体过大 / body too large", body = Object),
-        (status = 429, description = "请求过于频繁 / rate limited", body = Object),
+        (status = 400, description = "无效 JSON（`invalid_json`）、协议版本不支持（`unsupported_version`）或批次过大（`batch_too_large`）/ invalid JSON, unsupported version or batch too large", body = hazardsnap_model::ErrorBody),
+        (status = 401, description = "令牌缺失、无效或已吊销 / token missing, invalid or revoked", body = hazardsnap_model::ErrorBody),
+        (status = 413, description = "请求体过大 / body too large", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "请求过于频繁 / rate limited", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn submit_reports(
@@ -58,7 +57,7 @@ pub async fn submit_reports(
             ),
         ));
     }
-    let now = Utc::now();
+    let now = state.now();
     let mut results: Vec<Option<SubmitResult>> = Vec::with_capacity(batch.reports.len());
     let mut valid = Vec::new();
     for report in batch.reports {
@@ -82,7 +81,7 @@ pub async fn submit_reports(
         Vec::new()
     } else {
         state
-            .store
+            .ledger
             .submit_reports(device.clone(), valid, now)
             .await?
     }

@@ -15,10 +15,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::Utc;
-use hazardsnap_model::Labelled;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::{OfficerAuth, SESSION_COOKIE, SESSION_TOKEN_PREFIX, new_token, token_sha256};
 use crate::error::AppError;
@@ -39,6 +36,21 @@ pub struct LoginRequest {
     pub username: String,
     /// 密码 / password.
     pub password: String,
+}
+
+/// What a login answers.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionOpened {
+    /// 会话令牌（作为 Bearer 令牌使用）/ the session token (use it as a Bearer token).
+    pub token: String,
+    /// 用户名 / username.
+    pub username: String,
+    /// 角色 / role.
+    pub role: hazardsnap_model::Role,
+    /// 镇街或企业代码 / town or enterprise code of the role.
+    pub scope: Option<String>,
+    /// 会话到期时间 / when the session ends.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// `POST /api/v1/session/password` body.
@@ -62,10 +74,7 @@ async fn password_matches(
     username: &str,
     password: &str,
 ) -> Result<bool, AppError> {
-    let stored = state
-        .store
-        .officer_password_hash(username.to_owned())
-        .await?;
+    let stored = state.ledger.password_hash(username.to_owned()).await?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
@@ -90,10 +99,10 @@ fn cookie(value: &str, max_age_secs: u64) -> Result<HeaderValue, AppError> {
     tag = "officer",
     request_body(content = LoginRequest, example = json!({"username": "zhang.san", "password": "…"})),
     responses(
-        (status = 200, description = "`{token, username, role, scope, expires_at}`，并设置会话 Cookie / and sets the session cookie", body = Object,
+        (status = 200, description = "会话已建立，并设置会话 Cookie / the session, and the session cookie is set", body = SessionOpened,
             example = json!({"token": "hss_…", "username": "zhang.san", "role": "enterprise", "scope": "E001", "expires_at": "2026-03-14T21:30:00Z"})),
-        (status = 401, description = "用户名或密码错误 / wrong username or password (`invalid_credentials`)", body = Object),
-        (status = 429, description = "失败次数过多 / too many failed logins (`too_many_attempts`, `Retry-After`)", body = Object),
+        (status = 401, description = "用户名或密码错误 / wrong username or password (`invalid_credentials`)", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "失败次数过多 / too many failed logins (`too_many_attempts`, `Retry-After`)", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn login(
@@ -117,33 +126,24 @@ pub async fn login(
     }
     state.login_throttle.succeeded(&username);
     let token = new_token(SESSION_TOKEN_PREFIX);
-    let now = Utc::now();
+    let now = state.now();
     let ttl = state.config.session_ttl;
     let expires_at = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;
-    if !state
-        .store
-        .create_session(username.clone(), token_sha256(&token), now, expires_at)
+    let Some(officer) = state
+        .ledger
+        .open_session(username.clone(), token_sha256(&token), now, expires_at)
         .await?
-    {
+    else {
         // Deactivated between the check and now.
         return Err(AppError::InvalidCredentials);
-    }
-    let who = state
-        .store
-        .authenticate(token_sha256(&token), now)
-        .await?
-        .ok_or(AppError::InvalidCredentials)?;
-    let (role, scope) = match who {
-        crate::store::Principal::Officer(o) => (o.role.wire_name(), o.scope),
-        crate::store::Principal::Device(_) => return Err(AppError::InvalidCredentials),
     };
-    let mut response = Json(json!({
-        "token": token,
-        "username": username,
-        "role": role,
-        "scope": scope,
-        "expires_at": expires_at,
-    }))
+    let mut response = Json(SessionOpened {
+        token: token.clone(),
+        username: officer.username,
+        role: officer.role,
+        scope: officer.scope,
+        expires_at,
+    })
     .into_response();
     response
         .headers_mut()
@@ -159,11 +159,11 @@ pub async fn login(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "已退出 / logged out"),
-        (status = 401, description = "未登录 / not logged in", body = Object),
+        (status = 401, description = "未登录 / not logged in", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn logout(State(state): State<AppState>, who: OfficerAuth) -> Result<Response, AppError> {
-    state.store.revoke_session(who.session, Utc::now()).await?;
+    state.ledger.end_session(who.session, state.now()).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
@@ -180,9 +180,9 @@ pub async fn logout(State(state): State<AppState>, who: OfficerAuth) -> Result<R
     request_body(content = PasswordChange),
     responses(
         (status = 204, description = "已修改 / changed"),
-        (status = 400, description = "新密码太短或太长 / new password too short or too long (`weak_password`)", body = Object),
-        (status = 401, description = "原密码错误或未登录 / wrong current password or not logged in", body = Object),
-        (status = 429, description = "失败次数过多 / too many failed attempts", body = Object),
+        (status = 400, description = "新密码太短或太长 / new password too short or too long (`weak_password`)", body = hazardsnap_model::ErrorBody),
+        (status = 401, description = "原密码错误或未登录 / wrong current password or not logged in", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "失败次数过多 / too many failed attempts", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn change_password(
@@ -192,7 +192,7 @@ pub async fn change_password(
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<Response, AppError> {
     let ip = client.map(|Extension(ConnectInfo(a))| a.ip());
-    let username = who.officer.username.clone();
+    let username = who.actor.name().to_owned();
     let n = req.new_password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
         return Err(AppError::bad_request(
@@ -217,8 +217,8 @@ pub async fn change_password(
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     state
-        .store
-        .set_officer_password(username, hash, who.session, Utc::now())
+        .ledger
+        .set_password(username, hash, who.session, state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

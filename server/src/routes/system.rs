@@ -14,13 +14,13 @@ use crate::state::AppState;
     path = "/healthz",
     tag = "system",
     responses(
-        (status = 200, description = "就绪 / ready", body = Object, example = json!({"status": "ok"})),
-        (status = 503, description = "数据库不可用 / database unavailable", body = Object),
+        (status = 200, description = "就绪 / ready", body = Health, example = json!({"status": "ok"})),
+        (status = 503, description = "数据库不可用 / database unavailable", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+    match state.ledger.repo().ping().await {
+        Ok(()) => Json(Health { status: "ok" }).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
@@ -33,6 +33,13 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// The answer of a ready server.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
 }
 
 /// The OpenAPI 3 document of every route, generated from the handlers' annotations.

@@ -32,17 +32,14 @@ fn rows<T, C: FromIterator<T>>(
 }
 
 /// Every phone report on the server exactly once, filed, with byte-identical photos; every
-/// phone report synced with its ledger status known.
-pub fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
+/// phone report synced with its ledger status known. The server side is read through its
+/// repository (the same trait the server runs on), never with SQL on its file.
+pub async fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
     let p = rusqlite::Connection::open(phone.join("hazardsnap.db")).expect("phone db");
     let check: String = p
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity");
     assert_eq!(check, "ok", "phone database");
-    let db = rusqlite::Connection::open(server.join(hazardsnap_server::state::DB_FILE))
-        .expect("server db");
-    let drift = hazardsnap_server::store::sqlite::open_index_drift(&db).expect("drift check");
-    assert!(drift.is_empty(), "open index drifted: {drift:#?}");
     let phone_reports: Vec<(String, String, Option<String>, Option<String>)> = rows(
         &p,
         "SELECT id, local_state, server_status, entry_number FROM reports",
@@ -60,34 +57,59 @@ pub fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
         |r| Ok((r.get(0)?, r.get(1)?)),
     );
 
-    let per_id: HashMap<String, i64> =
-        rows(&db, "SELECT id, count(*) FROM reports GROUP BY id", |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        });
-    let total: i64 = db
-        .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))
-        .expect("count");
-    let unfiled: i64 = db
-        .query_row(
-            "SELECT count(*) FROM reports WHERE entry_id IS NULL",
-            [],
-            |r| r.get(0),
+    let repo: std::sync::Arc<dyn hazardsnap_ledger::Repository> = std::sync::Arc::new(
+        hazardsnap_server::sqlite::SqliteRepository::open(
+            server.join(hazardsnap_server::state::DB_FILE),
         )
-        .expect("count");
+        .expect("server repository"),
+    );
+    let ids: Vec<uuid::Uuid> = phone_reports
+        .iter()
+        .map(|(id, ..)| id.parse().expect("report id"))
+        .collect();
+    let (drift, counts, stored) = repo
+        .read(move |tx| {
+            let mut stored = HashMap::new();
+            for id in ids {
+                if let Some(r) = tx.report(&hazardsnap_model::Scope::All, id)? {
+                    stored.insert(id.to_string(), r);
+                }
+            }
+            Ok((tx.integrity_problems()?, tx.counts()?, stored))
+        })
+        .await
+        .expect("server rows");
+    assert!(drift.is_empty(), "open index drifted: {drift:#?}");
     let lost: Vec<_> = phone_reports
         .iter()
-        .filter(|(id, ..)| !per_id.contains_key(id))
+        .filter(|(id, ..)| !stored.contains_key(id))
         .map(|(id, ..)| id)
         .collect();
-    let duplicated: Vec<_> = per_id.iter().filter(|(_, n)| **n != 1).collect();
     assert!(lost.is_empty(), "lost on the server: {lost:?}");
-    assert!(duplicated.is_empty(), "duplicated: {duplicated:?}");
-    assert_eq!(total as usize, expected, "server holds other reports");
-    assert_eq!(unfiled, 0, "reports not filed into a ledger entry");
-    let server_photos: HashSet<(String, String)> =
-        rows(&db, "SELECT report_id, sha256 FROM report_photos", |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        });
+    // Report ids are the repository's keys: "stored once" is "every id found, and no more
+    // reports than ids".
+    assert_eq!(
+        counts.reports as usize, expected,
+        "server holds other reports"
+    );
+    let unfiled: Vec<_> = stored
+        .values()
+        .filter(|r| r.entry_id.is_none())
+        .map(|r| r.id)
+        .collect();
+    assert!(
+        unfiled.is_empty(),
+        "reports not filed into a ledger entry: {unfiled:?}"
+    );
+    let server_photos: HashSet<(String, String)> = stored
+        .values()
+        .flat_map(|r| {
+            r.submission
+                .photos
+                .iter()
+                .map(|ph| (r.id.to_string(), ph.sha256.clone()))
+        })
+        .collect();
     assert_eq!(server_photos.len(), phone_photos.len());
     for (report, sha) in &phone_photos {
         assert!(

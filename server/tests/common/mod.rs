@@ -6,13 +6,15 @@ pub mod exactly_once;
 pub mod officer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::Utc;
+use hazardsnap_ledger::repo::rows::StoreCounts;
 use hazardsnap_model::{
     AtRisk, Category, CheckSource, EnrollResponse, PROTOCOL_VERSION, PhotoRef, ReportKind,
     ReportSubmission, Severity, SubmitReports, SubmitResults,
 };
-use hazardsnap_server::store::StoreCounts;
+use hazardsnap_server::clock::TestClock;
 use hazardsnap_server::{AppState, Config, Server};
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
@@ -61,6 +63,8 @@ enterprise = "E002"
 pub struct TestServer {
     pub base: String,
     pub state: AppState,
+    /// The server's clock: move it forward to let deadlines pass, instead of waiting.
+    pub clock: Arc<TestClock>,
     pub data: tempfile::TempDir,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -97,14 +101,16 @@ impl TestServer {
         }
     }
 
-    /// Asserts that the dedup index of open entries holds exactly what the ledger's tables
-    /// say it should (see `hazardsnap_server::store::sqlite::open_index_drift`).
+    /// Asserts that the repository's derived structures (the dedup index of open entries)
+    /// hold exactly what its rows say they should, through the repository's own check.
     #[allow(dead_code)]
-    pub fn assert_open_index_true(&self) {
-        let db =
-            rusqlite::Connection::open(self.data.path().join(hazardsnap_server::state::DB_FILE))
-                .expect("db");
-        let drift = hazardsnap_server::store::sqlite::open_index_drift(&db).expect("drift check");
+    pub async fn assert_open_index_true(&self) {
+        let drift = self
+            .state
+            .ledger
+            .integrity_problems()
+            .await
+            .expect("drift check");
         assert!(drift.is_empty(), "open index drifted: {drift:#?}");
     }
 
@@ -156,7 +162,7 @@ impl TestServer {
     }
 
     pub async fn counts(&self) -> StoreCounts {
-        self.state.store.counts().await.expect("counts")
+        self.state.ledger.counts().await.expect("counts")
     }
 
     /// Every file under the data folder's photo and upload folders, with sizes.
@@ -367,8 +373,13 @@ impl TestServer {
         config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
         config.enroll_per_minute = std::num::NonZeroU32::new(100_000).expect("nonzero");
         tune(&mut config);
-        let server = Server::bind(config).await.expect("bind");
-        hazardsnap_server::org::import_roster_text(server.state().store.as_ref(), roster)
+        let clock = Arc::new(TestClock::new());
+        let listen = config.listen;
+        let state = AppState::open(config)
+            .expect("state")
+            .with_clock(clock.clone());
+        let server = Server::bind_state(state, listen).await.expect("bind");
+        hazardsnap_server::org::import_roster_text(&server.state().ledger, roster)
             .await
             .expect("roster");
         let base = format!("http://{}", server.local_addr());
@@ -385,12 +396,35 @@ impl TestServer {
         TestServer {
             base,
             state,
+            clock,
             data,
             http: reqwest::Client::new(),
             stop: Some(stop),
             task: Some(task),
         }
     }
+}
+
+/// The `hazardsnap-server` binary: cargo's own path for the server's tests; for the tests of
+/// another package (the end-to-end crate), the binary cargo built beside the test executable
+/// (`cargo test --workspace` builds it; alone, run `cargo build -p hazardsnap-server` first).
+pub fn server_binary() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_hazardsnap-server") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable");
+    // target/<profile>/deps/<test>-<hash> → target/<profile>/hazardsnap-server
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("hazardsnap-server"))
+        .expect("target folder");
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo build -p hazardsnap-server` (cargo test --workspace builds it)",
+        bin.display()
+    );
+    bin
 }
 
 /// The real `hazardsnap-server` binary serving a data folder on a free loopback port; killed
@@ -413,7 +447,7 @@ impl ServerProcess {
     /// Starts `hazardsnap-server serve` on `data` and waits until it listens.
     pub fn start(data: &Path) -> ServerProcess {
         use std::io::BufRead;
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_hazardsnap-server"))
+        let child = std::process::Command::new(server_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .env("RUST_LOG", "warn")

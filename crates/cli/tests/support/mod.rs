@@ -19,7 +19,7 @@ pub async fn server(
     };
     tune(&mut config);
     let server = Server::bind(config).await.expect("bind server");
-    import_roster_text(server.state().store.as_ref(), DEMO_ROSTER)
+    import_roster_text(&server.state().ledger, DEMO_ROSTER)
         .await
         .expect("import roster");
     let url = format!("http://{}", server.local_addr());

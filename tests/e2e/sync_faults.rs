@@ -14,6 +14,7 @@
 //! `synced` and knowing its ledger status. The seeds are printed; set `HAZARDSNAP_FAULT_SEED`
 //! to replay one.
 
+#[path = "../../server/tests/common/mod.rs"]
 mod common;
 
 use std::net::SocketAddr;
@@ -36,7 +37,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 
-const SERVER_BIN: &str = env!("CARGO_BIN_EXE_hazardsnap-server");
 const CODE: &str = "E001-JOIN-7H3K";
 /// The worker pressed "send": backoff does not hold anything back between rounds.
 const NOW: SyncOptions = SyncOptions {
@@ -416,14 +416,14 @@ async fn sync_until_done(core: &HazardCore, max_rounds: usize) -> (usize, usize)
 // The proof
 // ---------------------------------------------------------------------------------------------
 
-/// Where the server keeps the photo named `sha`.
-/// Reports the server has committed so far, read beside it (WAL lets a reader in while it
-/// writes; 0 before the database exists).
-fn server_reports(data: &Path) -> i64 {
-    let db = data.join(hazardsnap_server::state::DB_FILE);
-    rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .and_then(|c| c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0)))
-        .unwrap_or(0)
+/// Reports the server has committed so far, read beside it through its repository (WAL lets
+/// a reader in while it writes), from a blocking thread.
+fn server_reports(
+    repo: &std::sync::Arc<dyn hazardsnap_ledger::Repository>,
+    rt: &tokio::runtime::Handle,
+) -> i64 {
+    rt.block_on(repo.read(|tx| Ok(tx.counts()?)))
+        .map_or(0, |c| c.reports as i64)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ async fn five_hundred_reports_through_a_proxy_that_cuts_connections() {
         "the proxy cut nothing: the test proved nothing"
     );
     drop(core);
-    assert_exactly_once(phone_dir.path(), server.data.path(), REPORTS as usize);
+    assert_exactly_once(phone_dir.path(), server.data.path(), REPORTS as usize).await;
     server.stop().await;
 }
 
@@ -484,7 +484,7 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
     let data = work.path().join("server");
     let roster = work.path().join("roster.toml");
     std::fs::write(&roster, ROSTER).expect("roster");
-    let out = Command::new(SERVER_BIN)
+    let out = Command::new(common::server_binary())
         .args(["org", "import", "--data"])
         .arg(&data)
         .arg(&roster)
@@ -511,6 +511,15 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
     let killer = {
         let data = data.clone();
         let upstream = proxy.upstream.clone();
+        // The server is up, its database migrated: read it beside the server, through the
+        // same repository it runs on.
+        let repo: std::sync::Arc<dyn hazardsnap_ledger::Repository> = std::sync::Arc::new(
+            hazardsnap_server::sqlite::SqliteRepository::open(
+                data.join(hazardsnap_server::state::DB_FILE),
+            )
+            .expect("server repository"),
+        );
+        let rt = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let mut rng = StdRng::seed_from_u64(seed);
             let mut server = first;
@@ -521,17 +530,17 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
                 } else {
                     // A share of what is left, so that later kills still find reports to
                     // cut into (batches of 100 commit at once).
-                    let before = server_reports(&data);
+                    let before = server_reports(&repo, &rt);
                     let left = (i64::from(REPORTS) - before) / (KILLS - k + 1) as i64;
                     let step = rng.random_range(1..=left.max(1));
                     let give_up = std::time::Instant::now() + Duration::from_secs(60);
-                    while server_reports(&data) < before + step
+                    while server_reports(&repo, &rt) < before + step
                         && std::time::Instant::now() < give_up
                     {
                         std::thread::sleep(Duration::from_millis(rng.random_range(5..40)));
                     }
                 }
-                held_at_kills.push(server_reports(&data));
+                held_at_kills.push(server_reports(&repo, &rt));
                 server.kill();
                 // Down for a moment: the phone's requests meet a closed door.
                 std::thread::sleep(Duration::from_millis(rng.random_range(0..400)));
@@ -563,5 +572,5 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
     );
     server.kill();
     drop(core);
-    assert_exactly_once(&phone_dir, &data, REPORTS as usize);
+    assert_exactly_once(&phone_dir, &data, REPORTS as usize).await;
 }

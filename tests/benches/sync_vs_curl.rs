@@ -36,7 +36,7 @@ const TARGET_BYTES: usize = 400 * 1024;
 // layout), as 1 000 reports of a real district are, so filing compares each with the few
 // look-alikes a real ledger has rather than with every earlier report.
 #[allow(unused_imports)]
-#[path = "../tests/common/mod.rs"]
+#[path = "../../server/tests/common/mod.rs"]
 mod common;
 
 use common::TestServer;

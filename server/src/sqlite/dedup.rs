@@ -1,29 +1,26 @@
-//! Assignment and deduplication at filing time (归属与查重), on the embedded SQLite backend.
+//! The open-entry index of deduplication (在办条目查重索引) on SQLite: its migrations, the
+//! candidate lookup of filing as three index searches, the facts scoring reads of a
+//! candidate, and the check that the index agrees with the ledger.
 //!
-//! A hazard report goes to the enterprise of the site point the worker scanned or chose (a
-//! contractor may report on a host's site), else the site point whose geofence holds the
-//! report's location, else the enterprise the device is enrolled to. Then the report is scored
-//! against the reports of that enterprise's open entries that share indexed keys with it —
-//! perceptual-hash bands of any photo, the site point, or a location cell, within the time
-//! window — never by scanning the ledger. The score and its two thresholds are
-//! `hazardsnap_dedup`'s; this module only finds the candidates and records the decision.
-//!
-//! Everything runs inside the writer's transaction that stores the report, and the embedded
-//! backend has exactly one writer: two phones sending the same hazard in the same second are
-//! filed one after the other, and the second sees the first's entry. Concurrency safety is by
-//! construction, not by timing.
+//! Which candidates are scored, with what caps, and what the score decides is the rules'
+//! (`hazardsnap_ledger::rules::filing`, `hazardsnap_dedup`); this module only answers
+//! "which reports of this enterprise's open entries share this key" without scanning the
+//! ledger's history.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use chrono::Duration;
-use hazardsnap_dedup::{Candidate, DedupConfig, ReportFacts, keys};
+use hazardsnap_dedup::keys;
+use hazardsnap_ledger::repo::query::CandidateQuery;
+use hazardsnap_ledger::repo::rows::{CandidateHit, CandidateHits, StoredFacts};
+use hazardsnap_ledger::rules::filing::location_cell;
+use hazardsnap_ledger::{RepoError, RepoResult};
 use hazardsnap_model::{Labelled, LedgerStatus, Location, ReportSubmission};
-use hazardsnap_photo::{Fingerprint, SceneSignature};
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, params, params_from_iter};
+use uuid::Uuid;
 
-use super::{parse_uuid, ts};
-use crate::store::{Device, StoreError, StoreResult};
+use super::reports::fingerprint;
+use super::{db, from_json, parse_uuid, ts};
 
 /// Schema of the keys, as migration 3 (superseded by [`OPEN_INDEX_MIGRATION`], kept as
 /// shipped).
@@ -178,298 +175,167 @@ WHERE entry_id IN (
 );
 "#;
 
-/// Candidates scored per arriving report at most: the newest matches win. Keeps a pathological
-/// ledger (every report at one site point) from making ingest quadratic.
-const MAX_CANDIDATES: usize = 256;
-/// Of those, candidates found by place alone (same site point or location cell): each costs a
-/// keypoint comparison, and a site point with more open entries than this in the time window
-/// is far beyond what one enterprise's union officer could review anyway.
-const MAX_PLACE_CANDIDATES: usize = 64;
-/// Reports of one entry scored per arriving report at most, the newest first. An entry scores
-/// as its best-matching report, and the reports of one entry show the same hazard: the tenth
-/// worker's photo is as good a witness as the hundredth. Without this cap an entry that keeps
-/// gathering duplicates (a hazard everyone walks past) makes each new duplicate cost more
-/// than the last.
-const MAX_REPORTS_PER_ENTRY: usize = 8;
-
-/// The ledger whose enterprise receives the report.
-pub(crate) fn assign_enterprise(
-    tx: &Transaction<'_>,
-    s: &ReportSubmission,
-    device: &Device,
-) -> StoreResult<String> {
-    if let Some(code) = &s.site_code {
-        let owner: Option<String> = tx
-            .query_row(
-                "SELECT enterprise FROM site_points WHERE code = ?1 AND active = 1",
-                [code],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(owner) = owner {
-            return Ok(owner);
-        }
-    }
-    if let Some(loc) = &s.location {
-        // Geofences are at most 10 km (the roster's limit): a bounding box of that size
-        // narrows the rows before the exact distance.
-        let dlat = 10_000.0 / 111_000.0;
-        let dlon = dlat / loc.lat.to_radians().cos().max(0.01);
-        let mut stmt = tx.prepare_cached(
-            "SELECT enterprise, lat, lon, radius_m FROM site_points
-             WHERE active = 1 AND lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4
-             ORDER BY code",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                loc.lat - dlat,
-                loc.lat + dlat,
-                loc.lon - dlon,
-                loc.lon + dlon
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, f64>(1)?,
-                    r.get::<_, f64>(2)?,
-                    r.get::<_, f64>(3)?,
-                ))
-            },
-        )?;
-        let mut best: Option<(f64, String)> = None;
-        for row in rows {
-            let (enterprise, lat, lon, radius) = row?;
-            let centre = Location {
-                lat,
-                lon,
-                accuracy_m: None,
-            };
-            let d = loc.distance_m(&centre);
-            if d <= radius && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-                best = Some((d, enterprise));
-            }
-        }
-        if let Some((_, enterprise)) = best {
-            return Ok(enterprise);
-        }
-    }
-    Ok(device.enterprise.clone())
-}
-
-/// Decodes stored photo fingerprint columns (sha256 hex, phash, scene bytes).
-fn fingerprint(sha: String, phash: Vec<u8>, scene: Vec<u8>) -> StoreResult<Fingerprint> {
-    let corrupt = |what: &str| StoreError::Corrupt(format!("photo {sha}: {what}"));
-    let mut sha256 = [0u8; 32];
-    hex::decode_to_slice(&sha, &mut sha256).map_err(|_| corrupt("sha256"))?;
-    Ok(Fingerprint {
-        sha256,
-        phash: phash.try_into().map_err(|_| corrupt("phash"))?,
-        scene: SceneSignature::from_bytes(&scene).map_err(|_| corrupt("scene"))?,
-    })
-}
-
-/// Builds the facts of a report from its stored submission and fingerprints.
-fn to_facts(
-    report_id: &str,
-    enterprise: String,
-    submission: &str,
-    photos: Vec<Fingerprint>,
-) -> StoreResult<ReportFacts> {
-    let s: ReportSubmission = serde_json::from_str(submission)
-        .map_err(|e| StoreError::Corrupt(format!("report {report_id}: {e}")))?;
-    Ok(ReportFacts {
-        report_id: s.id,
-        enterprise,
-        kind: s.kind,
-        category: s.category,
-        site_code: s.site_code,
-        location: s.location,
-        captured_at: s.captured_at,
-        note: s.note,
-        photos,
-    })
-}
-
-/// Reads what scoring needs of one stored report, from the ledger's own tables: the report
-/// being filed (its row and photos are stored before it is filed), which is not in the open
-/// index yet.
-pub(crate) fn facts(tx: &Transaction<'_>, report_id: &str) -> StoreResult<ReportFacts> {
-    let (enterprise, submission): (String, String) = tx.query_row(
-        "SELECT enterprise, submission FROM reports WHERE id = ?1",
-        [report_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let mut stmt = tx.prepare_cached(
-        "SELECT p.sha256, p.phash, p.scene FROM report_photos rp
-         JOIN photos p ON p.sha256 = rp.sha256
-         WHERE rp.report_id = ?1 ORDER BY rp.position",
-    )?;
-    let photos = stmt
-        .query_map([report_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .map(|row| {
-            let (sha, phash, scene) = row?;
-            fingerprint(sha, phash, scene)
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    to_facts(report_id, enterprise, &submission, photos)
-}
-
-/// Reads what scoring needs of a candidate, from the open index: adjacent rows of one
-/// enterprise, whatever the size of the ledger's history.
-fn open_facts(tx: &Transaction<'_>, enterprise: &str, report_id: &str) -> StoreResult<ReportFacts> {
-    let submission: String = tx
-        .prepare_cached(
-            "SELECT submission FROM dedup_open_reports WHERE enterprise = ?1 AND report_id = ?2",
-        )?
-        .query_row([enterprise, report_id], |r| r.get(0))?;
-    let mut stmt = tx.prepare_cached(
-        "SELECT sha256, phash, scene FROM dedup_open_photos
-         WHERE enterprise = ?1 AND report_id = ?2 ORDER BY position",
-    )?;
-    let photos = stmt
-        .query_map([enterprise, report_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .map(|row| {
-            let (sha, phash, scene) = row?;
-            fingerprint(sha, phash, scene)
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    to_facts(report_id, enterprise.to_owned(), &submission, photos)
-}
-
-/// A candidate row: report id, entry id, entry number.
-type Hit = (String, String, String);
-
 /// Runs one candidate query (its SQL selects report id, entry id, entry number).
-fn hits(tx: &Transaction<'_>, sql: &str, args: Vec<Value>) -> StoreResult<Vec<Hit>> {
-    let mut stmt = tx.prepare_cached(sql)?;
+fn hits(c: &Connection, sql: &str, args: Vec<Value>) -> RepoResult<Vec<CandidateHit>> {
+    let mut stmt = c.prepare_cached(sql).map_err(db)?;
     let rows = stmt
         .query_map(params_from_iter(args), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (report, entry, number) = row.map_err(db)?;
+        out.push(CandidateHit {
+            report_id: parse_uuid(&report)?,
+            entry_id: parse_uuid(&entry)?,
+            entry_number: number,
+        });
+    }
+    Ok(out)
 }
 
-/// The candidate queries of one arriving report: each selects report id, entry id, entry
-/// number from the open index, keyed by the enterprise (never a scan).
-fn candidate_queries(incoming: &ReportFacts, cfg: &DedupConfig) -> Vec<(String, Vec<Value>)> {
-    let window = Duration::seconds((cfg.candidate_window_days * 86_400.0) as i64);
-    let (lo, hi) = (
-        ts(incoming.captured_at - window),
-        ts(incoming.captured_at + window),
-    );
-    let me = incoming.report_id.to_string();
-    let mut queries = Vec::new();
-
-    // The same photo, re-encoded or resized: any phash band in common, whenever it was taken.
-    let bands: Vec<i64> = incoming
-        .photos
-        .iter()
-        .flat_map(|p| keys::phash_keys(&p.phash))
-        .collect();
-    if !bands.is_empty() {
-        let marks = vec!["?"; bands.len()].join(",");
+/// The three candidate queries of one arriving report, each keyed by the enterprise (never a
+/// scan): by phash band, by site point, by location cell. `None` where the report has no
+/// such key.
+fn candidate_queries(q: &CandidateQuery) -> [Option<(String, Vec<Value>)>; 3] {
+    let (lo, hi) = (ts(q.captured_within.0), ts(q.captured_within.1));
+    let me = q.report_id.to_string();
+    let by_photo = (!q.phash_keys.is_empty()).then(|| {
+        let marks = vec!["?"; q.phash_keys.len()].join(",");
         let sql = format!(
             "SELECT DISTINCT o.report_id, o.entry_id, o.entry_number FROM dedup_open_keys k
              JOIN dedup_open_reports o ON o.enterprise = k.enterprise AND o.report_id = k.report_id
              WHERE k.enterprise = ? AND k.key IN ({marks}) AND k.report_id <> ?
-             ORDER BY o.received_at DESC LIMIT {MAX_CANDIDATES}"
+             ORDER BY o.received_at DESC LIMIT {}",
+            q.max_by_photo
         );
-        let mut args: Vec<Value> = vec![incoming.enterprise.clone().into()];
-        args.extend(bands.iter().map(|k| (*k).into()));
+        let mut args: Vec<Value> = vec![q.enterprise.clone().into()];
+        args.extend(q.phash_keys.iter().map(|k| (*k).into()));
         args.push(me.clone().into());
-        queries.push((sql, args));
-    }
-    // A re-shoot of the same place: the same site point, or a nearby location cell, in the
-    // time window.
-    if let Some(site) = &incoming.site_code {
+        (sql, args)
+    });
+    let by_site = q.site_code.as_ref().map(|site| {
         let sql = format!(
             "SELECT report_id, entry_id, entry_number FROM dedup_open_reports
              INDEXED BY dedup_open_site
              WHERE enterprise = ?1 AND site_code = ?2 AND captured_at BETWEEN ?3 AND ?4
                AND report_id <> ?5
-             ORDER BY captured_at DESC LIMIT {MAX_PLACE_CANDIDATES}"
+             ORDER BY captured_at DESC LIMIT {}",
+            q.max_by_place
         );
         let args: Vec<Value> = vec![
-            incoming.enterprise.clone().into(),
+            q.enterprise.clone().into(),
             site.clone().into(),
             lo.clone().into(),
             hi.clone().into(),
             me.clone().into(),
         ];
-        queries.push((sql, args));
-    }
-    if let Some(loc) = &incoming.location {
-        let cells = keys::location_cells(loc);
-        if !cells.is_empty() {
-            let marks = vec!["?"; cells.len()].join(",");
-            let sql = format!(
-                "SELECT report_id, entry_id, entry_number FROM dedup_open_reports
-                 INDEXED BY dedup_open_cell
-                 WHERE enterprise = ? AND location_cell IN ({marks})
-                   AND captured_at BETWEEN ? AND ? AND report_id <> ?
-                 ORDER BY captured_at DESC LIMIT {MAX_PLACE_CANDIDATES}"
-            );
-            let mut args: Vec<Value> = vec![incoming.enterprise.clone().into()];
-            args.extend(cells.iter().map(|c| (*c).into()));
-            args.extend([lo.into(), hi.into(), me.into()]);
-            queries.push((sql, args));
-        }
-    }
-    queries
+        (sql, args)
+    });
+    let by_cell = (!q.location_cells.is_empty()).then(|| {
+        let marks = vec!["?"; q.location_cells.len()].join(",");
+        let sql = format!(
+            "SELECT report_id, entry_id, entry_number FROM dedup_open_reports
+             INDEXED BY dedup_open_cell
+             WHERE enterprise = ? AND location_cell IN ({marks})
+               AND captured_at BETWEEN ? AND ? AND report_id <> ?
+             ORDER BY captured_at DESC LIMIT {}",
+            q.max_by_place
+        );
+        let mut args: Vec<Value> = vec![q.enterprise.clone().into()];
+        args.extend(q.location_cells.iter().map(|c| (*c).into()));
+        args.extend([lo.into(), hi.into(), me.into()]);
+        (sql, args)
+    });
+    [by_photo, by_site, by_cell]
 }
 
-/// The reports of open entries of `incoming.enterprise` that share a key with it, oldest entry
-/// first, as scoring candidates.
-pub(crate) fn candidates(
-    tx: &Transaction<'_>,
-    incoming: &ReportFacts,
-    cfg: &DedupConfig,
-) -> StoreResult<Vec<Candidate>> {
-    let mut ids: Vec<Hit> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut per_entry: HashMap<String, usize> = HashMap::new();
-    for (sql, args) in candidate_queries(incoming, cfg) {
-        for r in hits(tx, &sql, args)? {
-            if seen.contains(&r.0) {
-                continue;
-            }
-            let n = per_entry.entry(r.1.clone()).or_default();
-            if *n >= MAX_REPORTS_PER_ENTRY {
-                continue;
-            }
-            *n += 1;
-            seen.insert(r.0.clone());
-            ids.push(r);
-        }
+/// The candidate lookup.
+pub(super) fn candidates(c: &Connection, q: &CandidateQuery) -> RepoResult<CandidateHits> {
+    let [by_photo, by_site, by_cell] = candidate_queries(q);
+    let run = |query: Option<(String, Vec<Value>)>| match query {
+        Some((sql, args)) => hits(c, &sql, args),
+        None => Ok(Vec::new()),
+    };
+    Ok(CandidateHits {
+        by_photo: run(by_photo)?,
+        by_site: run(by_site)?,
+        by_cell: run(by_cell)?,
+    })
+}
+
+/// What scoring needs of a candidate, from the open index: adjacent rows of one enterprise,
+/// whatever the size of the ledger's history.
+pub(super) fn open_facts(
+    c: &Connection,
+    enterprise: &str,
+    report: Uuid,
+) -> RepoResult<StoredFacts> {
+    let id = report.to_string();
+    let submission: String = c
+        .prepare_cached(
+            "SELECT submission FROM dedup_open_reports WHERE enterprise = ?1 AND report_id = ?2",
+        )
+        .map_err(db)?
+        .query_row([enterprise, id.as_str()], |r| r.get(0))
+        .map_err(db)?;
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT sha256, phash, scene FROM dedup_open_photos
+             WHERE enterprise = ?1 AND report_id = ?2 ORDER BY position",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([enterprise, id.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .map_err(db)?;
+    let mut photos = Vec::new();
+    for row in rows {
+        let (sha, phash, scene) = row.map_err(db)?;
+        photos.push(fingerprint(sha, phash, scene)?);
     }
-    ids.truncate(MAX_CANDIDATES);
-    // Oldest entry first: `decide` breaks ties towards the first candidate, and the oldest
-    // entry is the one the first finder opened.
-    ids.sort_by(|a, b| a.2.cmp(&b.2));
-    ids.into_iter()
-        .map(|(report_id, entry_id, entry_number)| {
-            Ok(Candidate {
-                entry_id: parse_uuid(&entry_id)?,
-                entry_number,
-                report: open_facts(tx, &incoming.enterprise, &report_id)?,
-            })
+    Ok(StoredFacts {
+        submission: from_json(&submission)?,
+        photos,
+    })
+}
+
+/// `EXPLAIN QUERY PLAN` of each candidate query, one line per plan step: the lookup must
+/// search indexes, never scan.
+#[doc(hidden)]
+pub fn explain_candidate_queries(
+    c: &Connection,
+    q: &CandidateQuery,
+) -> RepoResult<Vec<Vec<String>>> {
+    candidate_queries(q)
+        .into_iter()
+        .flatten()
+        .map(|(sql, args)| {
+            let mut stmt = c
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
         })
         .collect()
-}
-
-/// The location cell a report is stored under (written with its enterprise, before it joins
-/// an entry, so the open index is refreshed once).
-pub(crate) fn location_cell(s: &ReportSubmission) -> Option<i64> {
-    s.location.as_ref().and_then(keys::location_cell)
 }
 
 /// Part of migration 5: the location cells of reports stored before migration 3 computed
 /// them, open or not (a closed entry may be reopened); the refresh trigger indexes those of
 /// open entries. A database from migration 3 on has none left to do.
-pub(crate) fn backfill_location_cells(tx: &Transaction<'_>) -> StoreResult<()> {
+pub(crate) fn backfill_location_cells(tx: &Connection) -> RepoResult<()> {
+    backfill(tx).map_err(db)
+}
+
+fn backfill(tx: &Connection) -> rusqlite::Result<()> {
     let rows: Vec<(String, f64, f64)> = tx
         .prepare(
             "SELECT id, lat, lon FROM reports
@@ -497,7 +363,27 @@ pub(crate) fn backfill_location_cells(tx: &Transaction<'_>) -> StoreResult<()> {
 /// `hazardsnap_dedup::keys::phash_keys`, so the triggers' SQL is checked against the Rust it
 /// restates. For tests and for an operator's check of a database; reads the whole index.
 #[doc(hidden)]
-pub fn open_index_drift(conn: &rusqlite::Connection) -> StoreResult<Vec<String>> {
+pub fn open_index_drift(conn: &Connection) -> RepoResult<Vec<String>> {
+    match drift(conn) {
+        Ok(d) => Ok(d),
+        Err(Drift::Db(e)) => Err(db(e)),
+        Err(Drift::Corrupt(m)) => Err(RepoError::Corrupt(m)),
+    }
+}
+
+/// Why the drift check could not finish.
+enum Drift {
+    Db(rusqlite::Error),
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for Drift {
+    fn from(e: rusqlite::Error) -> Self {
+        Drift::Db(e)
+    }
+}
+
+fn drift(conn: &Connection) -> Result<Vec<String>, Drift> {
     let open = LedgerStatus::ALL
         .iter()
         .filter(|s| s.is_open())
@@ -550,7 +436,7 @@ pub fn open_index_drift(conn: &rusqlite::Connection) -> StoreResult<Vec<String>>
         let (enterprise, report, phash): (String, String, Vec<u8>) = row?;
         let phash: [u8; 32] = phash
             .try_into()
-            .map_err(|_| StoreError::Corrupt(format!("report {report}: phash")))?;
+            .map_err(|_| Drift::Corrupt(format!("report {report}: phash")))?;
         for k in keys::phash_keys(&phash) {
             want.insert((enterprise.clone(), k, report.clone()));
         }
@@ -574,7 +460,7 @@ pub fn open_index_drift(conn: &rusqlite::Connection) -> StoreResult<Vec<String>>
     for row in rows {
         let (id, submission, cell): (String, String, Option<i64>) = row?;
         let s: ReportSubmission = serde_json::from_str(&submission)
-            .map_err(|e| StoreError::Corrupt(format!("report {id}: {e}")))?;
+            .map_err(|e| Drift::Corrupt(format!("report {id}: {e}")))?;
         if location_cell(&s) != cell {
             drift.push(format!("location cell: {id} has {cell:?}"));
         }
@@ -582,69 +468,29 @@ pub fn open_index_drift(conn: &rusqlite::Connection) -> StoreResult<Vec<String>>
     Ok(drift)
 }
 
-/// Hooks for the scale benchmark (`benches/dedup_scale.rs`): the candidate lookup of filing,
-/// run outside of filing. Not part of the storage API ([`crate::store::Store`]).
-impl super::SqliteStore {
-    /// Runs exactly the candidate lookup `file_report` runs for `incoming`, in a transaction
-    /// that is rolled back, on the writer connection (blocking: call it from a plain thread).
-    #[doc(hidden)]
-    pub fn lookup_candidates_blocking(
-        &self,
-        incoming: &ReportFacts,
-    ) -> StoreResult<Vec<Candidate>> {
-        let mut conn = super::lock(&self.inner.writer);
-        let tx = conn.transaction()?;
-        let out = candidates(&tx, incoming, &self.inner.dedup);
-        tx.rollback()?;
-        out
-    }
-
-    /// `EXPLAIN QUERY PLAN` of each candidate query for `incoming`, one line per plan step.
-    #[doc(hidden)]
-    pub fn explain_candidate_queries_blocking(
-        &self,
-        incoming: &ReportFacts,
-    ) -> StoreResult<Vec<Vec<String>>> {
-        let conn = super::lock(&self.inner.writer);
-        candidate_queries(incoming, &self.inner.dedup)
-            .into_iter()
-            .map(|(sql, args)| {
-                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                let rows = stmt
-                    .query_map(params_from_iter(args), |r| r.get::<_, String>(3))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(rows)
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
+    use chrono::{Duration, Utc};
     use hazardsnap_model::{Category, ReportKind};
+    use hazardsnap_photo::SceneSignature;
 
-    /// An arriving report with every key: a photo, a site point, a location.
-    fn incoming() -> ReportFacts {
-        ReportFacts {
-            report_id: uuid::Uuid::now_v7(),
+    /// The lookup of an arriving report with every key: a photo, a site point, a location.
+    fn incoming() -> CandidateQuery {
+        let now = Utc::now();
+        CandidateQuery {
             enterprise: "E001".into(),
-            kind: ReportKind::Hazard,
-            category: Category::EquipmentGuarding,
+            report_id: Uuid::now_v7(),
+            phash_keys: keys::phash_keys(&[0x5A; 32]),
             site_code: Some("E001-P01".into()),
-            location: Some(Location {
+            location_cells: keys::location_cells(&Location {
                 lat: 36.8,
                 lon: 117.87,
                 accuracy_m: Some(10.0),
             }),
-            captured_at: Utc::now(),
-            note: "阀门泄漏".into(),
-            photos: vec![Fingerprint {
-                sha256: [7; 32],
-                phash: [0x5A; 32],
-                scene: SceneSignature::default(),
-            }],
+            captured_within: (now - Duration::days(30), now + Duration::days(30)),
+            max_by_photo: 256,
+            max_by_place: 64,
         }
     }
 
@@ -654,10 +500,9 @@ mod tests {
     #[test]
     fn candidate_queries_search_indexes_and_scan_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = super::super::SqliteStore::open(dir.path().join("db.sqlite3")).unwrap();
-        let plans = store
-            .explain_candidate_queries_blocking(&incoming())
-            .unwrap();
+        let mut conn = Connection::open(dir.path().join("db.sqlite3")).unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        let plans = explain_candidate_queries(&conn, &incoming()).unwrap();
         assert_eq!(plans.len(), 3, "phash bands, site point, location cells");
         for plan in &plans {
             for step in plan {

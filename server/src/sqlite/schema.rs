@@ -7,9 +7,10 @@
 //! The two logs (`entry_history`, `report_events`) refuse UPDATE and DELETE by trigger: they are
 //! the audit trail of the closed loop and the source of the devices' change feed cursor.
 
+use hazardsnap_ledger::{RepoError, RepoResult};
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::store::{StoreError, StoreResult};
+use super::db;
 
 /// Every migration, in order; the schema version is the number applied.
 pub const MIGRATIONS: &[&str] = &[
@@ -275,6 +276,19 @@ UPDATE users SET roster_password_hash = password_hash;
     // 5: the dedup index of open entries only, kept by triggers; the history-wide keys of 3
     // dropped. Followed by `after_migration`'s backfill of old reports' location cells.
     super::dedup::OPEN_INDEX_MIGRATION,
+    // 6: when an entry was closed (销号), kept on the entry instead of searched for in its
+    // history (the reward lists and the monthly "rectified in the month" read it), and the
+    // orders of the ledger list served by indexes instead of a sort of the whole ledger.
+    r#"
+ALTER TABLE ledger_entries ADD COLUMN closed_at TEXT;
+UPDATE ledger_entries SET closed_at = (
+    SELECT MAX(h.at) FROM entry_history h
+    WHERE h.entry_id = ledger_entries.id AND h.action = 'verify_accept'
+) WHERE status = 'closed';
+CREATE INDEX ledger_entries_closed ON ledger_entries(closed_at) WHERE closed_at IS NOT NULL;
+CREATE INDEX ledger_entries_created ON ledger_entries(created_at, number);
+CREATE INDEX ledger_entries_enterprise_created ON ledger_entries(enterprise, created_at, number);
+"#,
 ];
 
 /// The newest schema version this build knows.
@@ -283,7 +297,7 @@ pub fn latest_version() -> i64 {
 }
 
 /// Applies the pragmas every connection needs.
-pub fn configure(conn: &Connection) -> StoreResult<()> {
+pub fn configure(conn: &Connection) -> RepoResult<()> {
     // WAL lets readers run beside the one writer; FULL makes an acknowledged report survive a
     // power cut, and batching keeps its fsync cost per batch, not per report.
     conn.execute_batch(
@@ -291,12 +305,13 @@ pub fn configure(conn: &Connection) -> StoreResult<()> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 10000;",
-    )?;
+    )
+    .map_err(db)?;
     Ok(())
 }
 
 /// The part of a migration that SQL cannot do, in the same transaction.
-fn after_migration(tx: &rusqlite::Transaction<'_>, version: usize) -> StoreResult<()> {
+fn after_migration(tx: &rusqlite::Transaction<'_>, version: usize) -> RepoResult<()> {
     if version == 5 {
         super::dedup::backfill_location_cells(tx)?;
     }
@@ -304,18 +319,20 @@ fn after_migration(tx: &rusqlite::Transaction<'_>, version: usize) -> StoreResul
 }
 
 /// Brings the database up to [`latest_version`].
-pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+pub fn migrate(conn: &mut Connection) -> RepoResult<()> {
     migrate_to(conn, latest_version())
 }
 
 /// Brings the database up to `target` (at most [`latest_version`]); tests use it to build a
 /// database as an older release left it.
 #[doc(hidden)]
-pub fn migrate_to(conn: &mut Connection, target: i64) -> StoreResult<()> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+pub fn migrate_to(conn: &mut Connection, target: i64) -> RepoResult<()> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db)?;
     let supported = latest_version();
     if found > supported {
-        return Err(StoreError::TooNew { found, supported });
+        return Err(RepoError::TooNew { found, supported });
     }
     let upto = target.clamp(0, supported) as usize;
     for (i, sql) in MIGRATIONS
@@ -324,11 +341,14 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> StoreResult<()> {
         .take(upto)
         .skip(found as usize)
     {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        tx.execute_batch(sql).map_err(db)?;
         after_migration(&tx, i + 1)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(db)?;
+        tx.commit().map_err(db)?;
     }
     Ok(())
 }
@@ -357,7 +377,7 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).unwrap();
         assert!(matches!(
             migrate(&mut conn),
-            Err(StoreError::TooNew { found: 99, .. })
+            Err(RepoError::TooNew { found: 99, .. })
         ));
     }
 }

@@ -1,0 +1,528 @@
+//! The officers' steps on a ledger entry (闭环管理): confirm with the plan, reject, merge,
+//! split, mark rectified, verify or send back, escalate, request and decide an extension.
+//!
+//! One path for every step, whoever asks (the API, the web pages, the demo): the input is
+//! checked ([`OfficerAction::checked`]), the entry is loaded for update inside the actor's
+//! jurisdiction (outside it answers "not found", as if it did not exist), the actor's role is
+//! checked, the state machine (`hazardsnap_model::workflow::apply`) allows or refuses the move
+//! naming the allowed ones, and the change is saved with its history and the phones' feed in
+//! the same transaction — so two officers acting at once cannot both move the same entry.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hazardsnap_model::workflow::{self, EntryState};
+use hazardsnap_model::{
+    Labelled, LedgerAction, LedgerStatus, RectificationPlan, Role, Scope, is_sha256_hex,
+};
+use uuid::Uuid;
+
+use super::history::{self, Step};
+use super::numbering::{self, Series};
+use super::{optional_text, required_text, with_reason};
+use crate::error::{LedgerError, LedgerResult};
+use crate::repo::WriteTx;
+use crate::repo::rows::{EntryRecord, EntryRow, FeedEvent};
+use crate::rules::access::Actor;
+use crate::rules::filing::new_entry;
+use crate::service::{Ledger, Settings};
+
+/// An officer's step on an entry, as asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OfficerAction {
+    /// 确认: the plan (五到位) and level.
+    Confirm(RectificationPlan),
+    /// 驳回, with a reason.
+    Reject {
+        /// Why.
+        reason: String,
+    },
+    /// 合并: this entry duplicates `into`.
+    Merge {
+        /// The surviving entry.
+        into: Uuid,
+        /// Why, optional.
+        reason: Option<String>,
+    },
+    /// 整改完成, with after-photos.
+    Rectified {
+        /// What was done.
+        note: String,
+        /// SHA-256 names of verified after-photos.
+        photos: Vec<String>,
+    },
+    /// 验收: close, or send back.
+    Verify {
+        /// Accepted (销号) or sent back (退回).
+        accepted: bool,
+        /// The verifier's note (required to send back).
+        note: Option<String>,
+    },
+    /// 挂牌督办: a major hazard to the bureau.
+    Escalate {
+        /// Why, optional.
+        reason: Option<String>,
+    },
+    /// 申请延期.
+    RequestExtension {
+        /// The deadline asked for.
+        new_deadline: NaiveDate,
+        /// Why.
+        reason: String,
+    },
+    /// 审批延期.
+    DecideExtension {
+        /// Granted or not.
+        approved: bool,
+        /// The decision's note.
+        note: Option<String>,
+    },
+    /// 拆分: move one report out into a new entry (undoes a wrong merge).
+    Split {
+        /// The report to move.
+        report_id: Uuid,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl OfficerAction {
+    /// The workflow move this is, if it is one (a split is not a status move).
+    pub fn ledger_action(&self) -> Option<LedgerAction> {
+        Some(match self {
+            OfficerAction::Confirm(_) => LedgerAction::Confirm,
+            OfficerAction::Reject { .. } => LedgerAction::Reject,
+            OfficerAction::Merge { .. } => LedgerAction::Merge,
+            OfficerAction::Rectified { .. } => LedgerAction::Rectified,
+            OfficerAction::Verify { accepted: true, .. } => LedgerAction::VerifyAccept,
+            OfficerAction::Verify {
+                accepted: false, ..
+            } => LedgerAction::VerifyReturn,
+            OfficerAction::Escalate { .. } => LedgerAction::Escalate,
+            OfficerAction::RequestExtension { .. } => LedgerAction::RequestExtension,
+            OfficerAction::DecideExtension { .. } => LedgerAction::DecideExtension,
+            OfficerAction::Split { .. } => return None,
+        })
+    }
+
+    /// The action with its texts trimmed and every input rule checked, as of `today`: the
+    /// refusals a form shows next to its fields, before any entry is looked at.
+    pub fn checked(self, today: NaiveDate) -> LedgerResult<OfficerAction> {
+        Ok(match self {
+            OfficerAction::Confirm(mut plan) => {
+                plan.validate(today)?;
+                plan.responsible = plan.responsible.trim().to_owned();
+                plan.measures = plan.measures.trim().to_owned();
+                plan.contingency = plan.contingency.trim().to_owned();
+                OfficerAction::Confirm(plan)
+            }
+            OfficerAction::Reject { reason } => OfficerAction::Reject {
+                reason: required_text("reason", "理由", &reason)?,
+            },
+            OfficerAction::Merge { into, reason } => OfficerAction::Merge {
+                into,
+                reason: optional_text("reason", "理由", reason.as_deref())?,
+            },
+            OfficerAction::Rectified { note, mut photos } => {
+                let note = required_text("note", "整改说明", &note)?;
+                if photos.is_empty() {
+                    return Err(LedgerError::invalid(
+                        "missing_field",
+                        "至少需要一张整改后照片 / at least one after-photo is required",
+                    ));
+                }
+                let most = hazardsnap_model::MAX_PHOTOS_PER_REPORT;
+                if photos.len() > most || !photos.iter().all(|p| is_sha256_hex(p)) {
+                    return Err(LedgerError::invalid(
+                        "invalid_photo_hash",
+                        format!(
+                            "照片须为 1–{most} 个 64 位小写十六进制 SHA-256 / photos must be 1–{most} lowercase hex SHA-256 names"
+                        ),
+                    ));
+                }
+                photos.sort();
+                photos.dedup();
+                OfficerAction::Rectified { note, photos }
+            }
+            OfficerAction::Verify { accepted, note } => OfficerAction::Verify {
+                accepted,
+                note: if accepted {
+                    optional_text("note", "验收意见", note.as_deref())?
+                } else {
+                    Some(required_text(
+                        "note",
+                        "退回理由",
+                        note.as_deref().unwrap_or_default(),
+                    )?)
+                },
+            },
+            OfficerAction::Escalate { reason } => OfficerAction::Escalate {
+                reason: optional_text("reason", "理由", reason.as_deref())?,
+            },
+            OfficerAction::RequestExtension {
+                new_deadline,
+                reason,
+            } => {
+                let reason = required_text("reason", "理由", &reason)?;
+                if new_deadline < today {
+                    return Err(LedgerError::invalid(
+                        "deadline_in_past",
+                        "新时限早于今天 / the new deadline lies in the past",
+                    ));
+                }
+                OfficerAction::RequestExtension {
+                    new_deadline,
+                    reason,
+                }
+            }
+            OfficerAction::DecideExtension { approved, note } => OfficerAction::DecideExtension {
+                approved,
+                note: optional_text("note", "意见", note.as_deref())?,
+            },
+            OfficerAction::Split { report_id, reason } => OfficerAction::Split {
+                report_id,
+                reason: required_text("reason", "理由", &reason)?,
+            },
+        })
+    }
+}
+
+/// Whether the actor's role may take this step at all (the state machine decides whether
+/// the entry's state allows it).
+fn role_allows(role: Role, action: &OfficerAction) -> LedgerResult<()> {
+    match action {
+        // An enterprise does not approve more time for itself.
+        OfficerAction::DecideExtension { .. } if role == Role::Enterprise => {
+            Err(LedgerError::forbidden(
+                "forbidden",
+                "企业不能审批自己的延期申请 / an enterprise cannot decide its own extension",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn state(e: &EntryRow) -> EntryState {
+    EntryState {
+        status: e.status,
+        severity: e.severity,
+        escalated: e.escalated,
+        extension_pending: e.extension_pending,
+    }
+}
+
+/// The moves an entry allows now (for the pages' buttons).
+pub fn allowed_actions(e: &EntryRow) -> Vec<LedgerAction> {
+    workflow::allowed_actions(&state(e))
+}
+
+impl Ledger {
+    /// Applies an officer's step to an entry in the actor's jurisdiction, in one transaction;
+    /// the entry to show afterwards (for a split, the new entry).
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        entry: Uuid,
+        action: OfficerAction,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Uuid> {
+        let action = action.checked(self.settings.calendar.today(now))?;
+        let actor = actor.clone();
+        let settings = self.settings.clone();
+        self.repo
+            .write(move |tx| act(tx, &settings, &actor, entry, &action, now))
+            .await
+    }
+}
+
+fn load(tx: &mut dyn WriteTx, scope: &Scope, id: Uuid) -> LedgerResult<EntryRecord> {
+    tx.lock_entry(scope, id)?.ok_or(LedgerError::NotFound)
+}
+
+fn act(
+    tx: &mut dyn WriteTx,
+    settings: &Settings,
+    actor: &Actor,
+    entry_id: Uuid,
+    action: &OfficerAction,
+    now: DateTime<Utc>,
+) -> LedgerResult<Uuid> {
+    let scope = actor.jurisdiction.scope();
+    let mut e = load(tx, &scope, entry_id)?.entry;
+    role_allows(actor.role(), action)?;
+    let next = match action.ledger_action() {
+        Some(a) => workflow::apply(&state(&e), a)?,
+        None => state(&e),
+    };
+    let by = actor.name();
+    match action {
+        OfficerAction::Confirm(plan) => {
+            e.deadline = Some(plan.deadline);
+            e.plan = Some(plan.clone());
+            history::move_to(
+                tx,
+                &mut e,
+                next.status,
+                LedgerAction::Confirm.wire_name(),
+                Step::by(by, plan_text(plan)),
+                None,
+                now,
+            )?;
+        }
+        OfficerAction::Reject { reason } => {
+            history::move_to(
+                tx,
+                &mut e,
+                next.status,
+                LedgerAction::Reject.wire_name(),
+                Step::by(by, reason.clone()),
+                None,
+                now,
+            )?;
+        }
+        OfficerAction::Merge { into, reason } => {
+            merge(tx, &scope, &mut e, *into, reason.as_deref(), by, now)?;
+        }
+        OfficerAction::Rectified { note, photos } => {
+            let known = tx.photo_sizes(photos)?;
+            let missing: Vec<String> = photos
+                .iter()
+                .filter(|p| !known.contains_key(*p))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                return Err(LedgerError::MissingPhotos(missing));
+            }
+            for p in photos {
+                tx.add_entry_photo(e.id, p, by, now)?;
+            }
+            e.rectified_note = Some(note.clone());
+            e.extension_pending = false;
+            e.requested_deadline = None;
+            history::move_to(
+                tx,
+                &mut e,
+                next.status,
+                LedgerAction::Rectified.wire_name(),
+                Step::by(by, note.clone()),
+                None,
+                now,
+            )?;
+        }
+        OfficerAction::Verify { accepted, note } => {
+            let a = if *accepted {
+                LedgerAction::VerifyAccept
+            } else {
+                LedgerAction::VerifyReturn
+            };
+            history::move_to(
+                tx,
+                &mut e,
+                next.status,
+                a.wire_name(),
+                Step::by(by, note.clone().unwrap_or_default()),
+                None,
+                now,
+            )?;
+        }
+        OfficerAction::Escalate { reason } => {
+            e.escalated = true;
+            history::note(
+                tx,
+                &mut e,
+                LedgerAction::Escalate.wire_name(),
+                Step::by(
+                    by,
+                    with_reason(
+                        "提请安监局挂牌督办 / escalated to the work-safety bureau".to_owned(),
+                        reason.as_deref(),
+                    ),
+                ),
+                now,
+            )?;
+        }
+        OfficerAction::RequestExtension {
+            new_deadline,
+            reason,
+        } => {
+            e.extension_pending = true;
+            e.requested_deadline = Some(*new_deadline);
+            history::note(
+                tx,
+                &mut e,
+                LedgerAction::RequestExtension.wire_name(),
+                Step::by(
+                    by,
+                    format!(
+                        "申请延期至 {new_deadline}：{reason} / extension to {new_deadline} requested: {reason}"
+                    ),
+                ),
+                now,
+            )?;
+        }
+        OfficerAction::DecideExtension { approved, note } => {
+            let note = note.clone().unwrap_or_default();
+            let text = match (approved, e.requested_deadline) {
+                (true, Some(d)) => {
+                    e.deadline = Some(d);
+                    format!("批准延期至 {d}：{note} / extension to {d} approved: {note}")
+                }
+                _ => format!("不批准延期：{note} / extension refused: {note}"),
+            };
+            e.extension_pending = false;
+            e.requested_deadline = None;
+            history::note(
+                tx,
+                &mut e,
+                LedgerAction::DecideExtension.wire_name(),
+                Step::by(by, text),
+                now,
+            )?;
+        }
+        OfficerAction::Split { report_id, reason } => {
+            return split(tx, settings, &e, *report_id, reason, by, now);
+        }
+    }
+    Ok(entry_id)
+}
+
+/// The plan as the history records it, in both languages.
+fn plan_text(plan: &RectificationPlan) -> String {
+    format!(
+        "整改方案：责任 {}；措施 {}；资金 {} 元；时限 {}；预案 {}；层级 {} / plan: responsible {}; measures {}; funds {} yuan; deadline {}; contingency {}; level {}",
+        plan.responsible,
+        plan.measures,
+        plan.funds,
+        plan.deadline,
+        plan.contingency,
+        plan.level.label_zh(),
+        plan.responsible,
+        plan.measures,
+        plan.funds,
+        plan.deadline,
+        plan.contingency,
+        plan.level.wire_name(),
+    )
+}
+
+/// 合并: `e` duplicates `into`. Its reports (and so their photos and their workers' credit)
+/// move to the surviving entry, which records what came in.
+fn merge(
+    tx: &mut dyn WriteTx,
+    scope: &Scope,
+    e: &mut EntryRow,
+    into: Uuid,
+    reason: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> LedgerResult<()> {
+    if into == e.id {
+        return Err(LedgerError::MergeIntoSelf);
+    }
+    let mut target = load(tx, scope, into)?.entry;
+    if !target.status.is_open() {
+        return Err(LedgerError::MergeTargetClosed {
+            number: target.number,
+            status: target.status,
+        });
+    }
+    e.extension_pending = false;
+    history::move_to(
+        tx,
+        e,
+        LedgerStatus::Merged,
+        LedgerAction::Merge.wire_name(),
+        Step::by(
+            by,
+            with_reason(
+                format!("合并至 {} / merged into {}", target.number, target.number),
+                reason,
+            ),
+        ),
+        Some((target.id, &target.number)),
+        now,
+    )?;
+    let moved = tx.move_reports(e.id, target.id)?;
+    history::note(
+        tx,
+        &mut target,
+        "merge_in",
+        Step::by(
+            by,
+            with_reason(
+                format!(
+                    "并入 {}（{moved} 份报告）/ {} merged in ({moved} reports)",
+                    e.number, e.number
+                ),
+                reason,
+            ),
+        ),
+        now,
+    )?;
+    Ok(())
+}
+
+/// 拆分: moves one report out of an entry into a new entry of the same enterprise, pending
+/// review, with a number of its own from the same counter as filing (never reused).
+fn split(
+    tx: &mut dyn WriteTx,
+    settings: &Settings,
+    e: &EntryRow,
+    report_id: Uuid,
+    reason: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> LedgerResult<Uuid> {
+    let reports = tx.reports_of_entries(&[e.id])?;
+    let Some(report) = reports.iter().find(|r| r.id == report_id) else {
+        return Err(LedgerError::NotInEntry);
+    };
+    if reports.len() < 2 {
+        return Err(LedgerError::LastReport);
+    }
+    let n = numbering::next(tx, &settings.calendar, &e.enterprise, Series::Hazard, now)?;
+    let fresh = new_entry(
+        n,
+        &e.enterprise,
+        report.submission.severity,
+        report.submission.category,
+        now,
+    );
+    tx.insert_entry(&fresh)?;
+    tx.set_report_entry(report_id, fresh.id)?;
+    history::note_unchanged(
+        tx,
+        e,
+        "split",
+        Step::by(
+            by,
+            format!(
+                "拆出报告 {report_id} 至 {}：{reason} / report {report_id} split out into {}: {reason}",
+                fresh.number, fresh.number
+            ),
+        ),
+        now,
+    )?;
+    history::opened(
+        tx,
+        &fresh,
+        "split_from",
+        Step::by(
+            by,
+            format!(
+                "自 {} 拆出报告 {report_id}：{reason} / report {report_id} split out of {}: {reason}",
+                e.number, e.number
+            ),
+        ),
+        now,
+    )?;
+    tx.append_feed(&FeedEvent {
+        report_id,
+        device_id: report.device_id,
+        status: fresh.status,
+        entry_id: fresh.id,
+        entry_number: fresh.number.clone(),
+        merged_into: None,
+        reason: Some(reason.to_owned()),
+        at: now,
+    })?;
+    Ok(fresh.id)
+}

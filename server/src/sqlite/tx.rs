@@ -1,0 +1,324 @@
+//! [`Sql`]: a connection inside one transaction, as the ledger's [`ReadTx`] and [`WriteTx`].
+//! Each method delegates to the module that holds its SQL.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use hazardsnap_ledger::RepoResult;
+use hazardsnap_ledger::repo::query::{
+    CandidateQuery, EnterpriseFilter, EntryGroup, EntryPredicate, EntryQuery, Scope,
+    SuggestionQuery,
+};
+use hazardsnap_ledger::repo::rows::{
+    CandidateHits, DeviceRow, DrawRecord, EnrollmentCodeRow, EnterpriseRow, EntryRecord, EntryRow,
+    FeedEvent, HistoryEvent, NewReport, PhotoRecord, ReportLink, ReportRow, RevealRecord,
+    SessionRow, SitePoint, StoreCounts, StoredFacts, StoredReportKey, SuggestionRecord,
+    SuggestionRow, Tally, TownRow, UserRow,
+};
+use hazardsnap_ledger::repo::{ReadTx, WriteTx};
+use hazardsnap_photo::Fingerprint;
+use rusqlite::Connection;
+use uuid::Uuid;
+
+use super::{dedup, entries, org, reports};
+
+/// A connection inside one transaction (read-only when the repository hands it out as a
+/// [`ReadTx`]; the writer's, inside an immediate transaction, as a [`WriteTx`]).
+pub struct Sql<'c> {
+    c: &'c Connection,
+}
+
+impl<'c> Sql<'c> {
+    /// Wraps a connection whose transaction the caller holds.
+    pub fn new(c: &'c Connection) -> Sql<'c> {
+        Sql { c }
+    }
+
+    /// The connection (for the scale benchmark's plan checks).
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        self.c
+    }
+}
+
+impl ReadTx for Sql<'_> {
+    fn has_no_organisation(&mut self) -> RepoResult<bool> {
+        org::has_no_organisation(self.c)
+    }
+    fn enterprises(&mut self, filter: &EnterpriseFilter) -> RepoResult<Vec<EnterpriseRow>> {
+        org::enterprises(self.c, filter)
+    }
+    fn town_names(&mut self) -> RepoResult<HashMap<String, String>> {
+        org::town_names(self.c)
+    }
+    fn site_point(&mut self, code: &str) -> RepoResult<Option<SitePoint>> {
+        org::site_point(self.c, code)
+    }
+    fn site_points_in_box(
+        &mut self,
+        lat: (f64, f64),
+        lon: (f64, f64),
+    ) -> RepoResult<Vec<SitePoint>> {
+        org::site_points_in_box(self.c, lat, lon)
+    }
+    fn user(&mut self, username: &str) -> RepoResult<Option<UserRow>> {
+        org::user(self.c, username)
+    }
+    fn roster_password_hashes(&mut self) -> RepoResult<HashMap<String, String>> {
+        org::roster_password_hashes(self.c)
+    }
+    fn enrollment_code(&mut self, code: &str) -> RepoResult<Option<EnrollmentCodeRow>> {
+        org::enrollment_code(self.c, code)
+    }
+    fn device_by_token(&mut self, token_sha256: &[u8; 32]) -> RepoResult<Option<DeviceRow>> {
+        org::device_by_token(self.c, token_sha256)
+    }
+    fn session(&mut self, token_sha256: &[u8; 32]) -> RepoResult<Option<SessionRow>> {
+        org::session(self.c, token_sha256)
+    }
+    fn photo_sizes(&mut self, sha256: &[String]) -> RepoResult<HashMap<String, u64>> {
+        reports::photo_sizes(self.c, sha256)
+    }
+    fn photo_fingerprints(&mut self, sha256: &[String]) -> RepoResult<Vec<Fingerprint>> {
+        reports::fingerprints(self.c, sha256)
+    }
+    fn photo_in_scope(&mut self, scope: &Scope, sha256: &str) -> RepoResult<bool> {
+        reports::photo_in_scope(self.c, scope, sha256)
+    }
+    fn report_key(&mut self, id: Uuid) -> RepoResult<Option<StoredReportKey>> {
+        reports::key(self.c, id)
+    }
+    fn report(&mut self, scope: &Scope, id: Uuid) -> RepoResult<Option<ReportRow>> {
+        reports::report(self.c, scope, id)
+    }
+    fn reports_of_entries(&mut self, entries: &[Uuid]) -> RepoResult<Vec<ReportRow>> {
+        reports::of_entries(self.c, entries)
+    }
+    fn report_links(&mut self, entries: &[Uuid]) -> RepoResult<Vec<ReportLink>> {
+        reports::links(self.c, entries)
+    }
+    fn revealed(&mut self, reports: &[Uuid]) -> RepoResult<HashSet<Uuid>> {
+        reports::revealed(self.c, reports)
+    }
+    fn reveals(&mut self, report: Uuid) -> RepoResult<Vec<RevealRecord>> {
+        reports::reveals(self.c, report)
+    }
+    fn count_reporters(
+        &mut self,
+        received: (DateTime<Utc>, DateTime<Utc>),
+        by_town: bool,
+    ) -> RepoResult<Tally> {
+        reports::count_reporters(self.c, received, by_town)
+    }
+    fn entry(&mut self, scope: &Scope, id: Uuid) -> RepoResult<Option<EntryRecord>> {
+        entries::entry(self.c, scope, id)
+    }
+    fn entries(&mut self, query: &EntryQuery) -> RepoResult<Vec<EntryRecord>> {
+        entries::entries(self.c, query)
+    }
+    fn count_entries(
+        &mut self,
+        scope: &Scope,
+        filter: &[EntryPredicate],
+        group: EntryGroup,
+    ) -> RepoResult<Tally> {
+        entries::count(self.c, scope, filter, group)
+    }
+    fn history_of(&mut self, entries: &[Uuid]) -> RepoResult<HashMap<Uuid, Vec<HistoryEvent>>> {
+        entries::history_of(self.c, entries)
+    }
+    fn entry_photos_of(&mut self, entries: &[Uuid]) -> RepoResult<HashMap<Uuid, Vec<String>>> {
+        entries::photos_of(self.c, entries)
+    }
+    fn suggestion(&mut self, id: Uuid) -> RepoResult<Option<SuggestionRow>> {
+        reports::suggestion(self.c, &Scope::All, id)
+    }
+    fn suggestions(&mut self, query: &SuggestionQuery) -> RepoResult<Vec<SuggestionRecord>> {
+        reports::suggestions(self.c, query)
+    }
+    fn suggestion_in(&mut self, scope: &Scope, id: Uuid) -> RepoResult<Option<SuggestionRow>> {
+        reports::suggestion(self.c, scope, id)
+    }
+    fn count_suggestions(&mut self, created: (DateTime<Utc>, DateTime<Utc>)) -> RepoResult<Tally> {
+        reports::count_suggestions(self.c, created)
+    }
+    fn feed_events(
+        &mut self,
+        device: Uuid,
+        after: i64,
+        limit: usize,
+    ) -> RepoResult<Vec<(i64, FeedEvent)>> {
+        reports::feed(self.c, device, after, limit)
+    }
+    fn draw(&mut self, id: Uuid) -> RepoResult<Option<DrawRecord>> {
+        reports::draw(self.c, id)
+    }
+    fn candidates(&mut self, query: &CandidateQuery) -> RepoResult<CandidateHits> {
+        dedup::candidates(self.c, query)
+    }
+    fn open_facts(&mut self, enterprise: &str, report: Uuid) -> RepoResult<StoredFacts> {
+        dedup::open_facts(self.c, enterprise, report)
+    }
+    fn counts(&mut self) -> RepoResult<StoreCounts> {
+        org::counts(self.c)
+    }
+    fn integrity_problems(&mut self) -> RepoResult<Vec<String>> {
+        dedup::open_index_drift(self.c)
+    }
+}
+
+impl WriteTx for Sql<'_> {
+    fn set_district_name(&mut self, name: &str) -> RepoResult<usize> {
+        org::set_district_name(self.c, name)
+    }
+    fn upsert_town(&mut self, town: &TownRow) -> RepoResult<usize> {
+        org::upsert_town(self.c, town)
+    }
+    fn upsert_enterprise(&mut self, enterprise: &EnterpriseRow) -> RepoResult<usize> {
+        org::upsert_enterprise(self.c, enterprise)
+    }
+    fn upsert_workshop(
+        &mut self,
+        enterprise: &str,
+        name: &str,
+        position: usize,
+    ) -> RepoResult<usize> {
+        org::upsert_workshop(self.c, enterprise, name, position)
+    }
+    fn upsert_team(
+        &mut self,
+        enterprise: &str,
+        workshop: &str,
+        name: &str,
+        position: usize,
+    ) -> RepoResult<usize> {
+        org::upsert_team(self.c, enterprise, workshop, name, position)
+    }
+    fn upsert_site_point(&mut self, point: &SitePoint) -> RepoResult<usize> {
+        org::upsert_site_point(self.c, point)
+    }
+    fn upsert_enrollment_code(&mut self, code: &str, enterprise: &str) -> RepoResult<usize> {
+        org::upsert_enrollment_code(self.c, code, enterprise)
+    }
+    fn upsert_user(&mut self, user: &UserRow, password: Option<&str>) -> RepoResult<usize> {
+        org::upsert_user(self.c, user, password)
+    }
+    fn deactivate_towns(&mut self, keep: &[String]) -> RepoResult<usize> {
+        org::deactivate_towns(self.c, keep)
+    }
+    fn deactivate_enterprises(&mut self, keep: &[String]) -> RepoResult<usize> {
+        org::deactivate_enterprises(self.c, keep)
+    }
+    fn deactivate_workshops(&mut self, enterprise: &str, keep: &[String]) -> RepoResult<usize> {
+        org::deactivate_workshops(self.c, enterprise, keep)
+    }
+    fn deactivate_teams(
+        &mut self,
+        enterprise: &str,
+        workshop: &str,
+        keep: &[String],
+    ) -> RepoResult<usize> {
+        org::deactivate_teams(self.c, enterprise, workshop, keep)
+    }
+    fn deactivate_site_points(&mut self, keep: &[String]) -> RepoResult<usize> {
+        org::deactivate_site_points(self.c, keep)
+    }
+    fn deactivate_users(&mut self, keep: &[String]) -> RepoResult<usize> {
+        org::deactivate_users(self.c, keep)
+    }
+    fn deactivate_enrollment_codes(&mut self, keep: &[String]) -> RepoResult<usize> {
+        org::deactivate_enrollment_codes(self.c, keep)
+    }
+    fn set_password_hash(&mut self, username: &str, hash: &str) -> RepoResult<bool> {
+        org::set_password_hash(self.c, username, hash)
+    }
+    fn insert_device(&mut self, device: &DeviceRow) -> RepoResult<()> {
+        org::insert_device(self.c, device)
+    }
+    fn revoke_device(&mut self, id: Uuid, at: DateTime<Utc>) -> RepoResult<bool> {
+        org::revoke_device(self.c, id, at)
+    }
+    fn insert_session(&mut self, session: &SessionRow) -> RepoResult<()> {
+        org::insert_session(self.c, session)
+    }
+    fn revoke_session(&mut self, token_sha256: &[u8; 32], at: DateTime<Utc>) -> RepoResult<bool> {
+        org::revoke_session(self.c, token_sha256, at)
+    }
+    fn revoke_sessions_of(
+        &mut self,
+        username: &str,
+        keep: Option<&[u8; 32]>,
+        at: DateTime<Utc>,
+    ) -> RepoResult<usize> {
+        org::revoke_sessions_of(self.c, username, keep, at)
+    }
+    fn insert_photo(&mut self, photo: &PhotoRecord, at: DateTime<Utc>) -> RepoResult<()> {
+        reports::insert_photo(self.c, photo, at)
+    }
+    fn insert_report(&mut self, report: &NewReport) -> RepoResult<()> {
+        reports::insert(self.c, report)
+    }
+    fn set_report_place(
+        &mut self,
+        report: Uuid,
+        enterprise: &str,
+        location_cell: Option<i64>,
+    ) -> RepoResult<()> {
+        reports::set_place(self.c, report, enterprise, location_cell)
+    }
+    fn set_report_entry(&mut self, report: Uuid, entry: Uuid) -> RepoResult<()> {
+        reports::set_entry(self.c, report, entry)
+    }
+    fn set_report_suggestion(&mut self, report: Uuid, suggestion: Uuid) -> RepoResult<()> {
+        reports::set_suggestion(self.c, report, suggestion)
+    }
+    fn move_reports(&mut self, from: Uuid, to: Uuid) -> RepoResult<usize> {
+        reports::move_all(self.c, from, to)
+    }
+    fn next_seq(&mut self, enterprise: &str, year: i32, series: &str) -> RepoResult<i64> {
+        entries::next_seq(self.c, enterprise, year, series)
+    }
+    fn lock_entry(&mut self, scope: &Scope, id: Uuid) -> RepoResult<Option<EntryRecord>> {
+        // The writer's transaction is IMMEDIATE: the whole database is already locked.
+        entries::entry(self.c, scope, id)
+    }
+    fn insert_entry(&mut self, entry: &EntryRow) -> RepoResult<()> {
+        entries::insert(self.c, entry)
+    }
+    fn update_entry(&mut self, entry: &EntryRow) -> RepoResult<()> {
+        entries::update(self.c, entry)
+    }
+    fn add_entry_photo(
+        &mut self,
+        entry: Uuid,
+        sha256: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> RepoResult<()> {
+        entries::add_photo(self.c, entry, sha256, actor, at)
+    }
+    fn append_history(&mut self, entry: Uuid, event: &HistoryEvent) -> RepoResult<()> {
+        entries::append_history(self.c, entry, event)
+    }
+    fn append_feed(&mut self, event: &FeedEvent) -> RepoResult<()> {
+        reports::append_feed(self.c, event)
+    }
+    fn insert_suggestion(&mut self, suggestion: &SuggestionRow) -> RepoResult<()> {
+        reports::insert_suggestion(self.c, suggestion)
+    }
+    fn update_suggestion(&mut self, suggestion: &SuggestionRow) -> RepoResult<()> {
+        reports::update_suggestion(self.c, suggestion)
+    }
+    fn append_reveal(
+        &mut self,
+        report: Uuid,
+        actor: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> RepoResult<()> {
+        reports::append_reveal(self.c, report, actor, reason, at)
+    }
+    fn insert_draw(&mut self, draw: &DrawRecord) -> RepoResult<()> {
+        reports::insert_draw(self.c, draw)
+    }
+}

@@ -27,8 +27,31 @@ use crate::error::AppError;
 use crate::state::AppState;
 use hazardsnap_ledger::{Actor, Device, Principal};
 
-/// Name of the officers' session cookie (HttpOnly, SameSite=Strict).
+/// Name of the officers' session cookie (HttpOnly, SameSite=Lax, Secure over TLS).
 pub const SESSION_COOKIE: &str = "hazardsnap_session";
+
+/// Whether the request reached us over TLS (directly, or through a proxy that says so).
+pub fn over_tls(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// The session cookie: HttpOnly (page scripts never hold it), SameSite=Lax (other sites'
+/// requests that change something never carry it; a link from elsewhere still opens the
+/// page logged in), Secure when served over TLS. An empty value with age 0 clears it.
+pub fn session_cookie(
+    value: &str,
+    max_age_secs: u64,
+    request: &axum::http::HeaderMap,
+) -> Result<axum::http::HeaderValue, AppError> {
+    let secure = if over_tls(request) { "; Secure" } else { "" };
+    axum::http::HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .map_err(AppError::internal)
+}
 
 /// Prefix of device tokens, so a leaked one is recognisable in logs and scanners.
 pub const DEVICE_TOKEN_PREFIX: &str = "hsd_";
@@ -62,7 +85,7 @@ enum Presented {
 }
 
 /// The refusal of a cookie-authenticated change that did not come from our own pages.
-fn csrf_rejected() -> AppError {
+pub(crate) fn csrf_rejected() -> AppError {
     AppError::Refused {
         status: StatusCode::FORBIDDEN,
         code: "csrf_rejected",
@@ -75,7 +98,7 @@ fn csrf_rejected() -> AppError {
 
 /// Whether a cookie-authenticated request may go on: reading always; changing only when its
 /// `Origin`, else its `Referer`, names the host the request was sent to.
-fn same_origin_or_safe(parts: &Parts) -> bool {
+pub(crate) fn same_origin_or_safe(parts: &Parts) -> bool {
     if parts.method.is_safe() {
         return true;
     }
@@ -135,6 +158,11 @@ fn session_token(parts: &Parts) -> Option<String> {
     if let Some(t) = bearer(parts) {
         return Some(t.to_owned());
     }
+    cookie_token(parts)
+}
+
+/// The session cookie's token.
+pub(crate) fn cookie_token(parts: &Parts) -> Option<String> {
     parts
         .headers
         .get_all(axum::http::header::COOKIE)

@@ -9,7 +9,6 @@
 //! the phone's own photo pipeline, so they are what a phone would have uploaded.
 
 use chrono::{DateTime, Duration, Utc};
-use hazardsnap_ledger::repo::rows::PhotoRecord;
 use hazardsnap_ledger::views::LedgerFilter;
 use hazardsnap_ledger::{Actor, CheckedReport, Device, LedgerError, Officer, OfficerAction};
 use hazardsnap_model::{
@@ -82,30 +81,10 @@ async fn store_photo(
     let p = tokio::task::spawn_blocking(move || photo(seed))
         .await
         .map_err(|e| DemoError::Photo(e.to_string()))??;
-    let sha = p.fingerprint.sha256_hex();
-    let staged = state
-        .config
-        .data_dir
-        .join("uploads")
-        .join(format!("demo-{sha}.part"));
-    tokio::fs::write(&staged, &p.stored).await?;
-    state.photos.put_file(&sha, &staged).await?;
-    let bytes = p.stored.len() as u64;
-    state
-        .ledger
-        .record_photo(
-            PhotoRecord {
-                sha256: sha.clone(),
-                bytes,
-                width: p.width,
-                height: p.height,
-                phash: p.fingerprint.phash,
-                scene: p.fingerprint.scene.to_bytes(),
-            },
-            now,
-        )
-        .await?;
-    Ok((sha, bytes, p.width, p.height))
+    let r = crate::routes::photos::keep_processed(state, &p, now)
+        .await
+        .map_err(|e| DemoError::Photo(e.to_string()))?;
+    Ok((r.sha256, r.bytes, r.width, r.height))
 }
 
 fn demo_plan(deadline: chrono::NaiveDate) -> RectificationPlan {

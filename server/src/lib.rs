@@ -32,6 +32,7 @@ pub mod routes;
 pub mod sqlite;
 pub mod state;
 pub mod throttle;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

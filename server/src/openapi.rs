@@ -38,6 +38,7 @@ use hazardsnap_ledger::Calendar;
         session::change_password,
         ledger::list,
         export::ledger_xlsx,
+        export::ledger_csv,
         ledger::detail,
         ledger::report,
         ledger::confirm,

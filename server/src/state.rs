@@ -53,6 +53,11 @@ pub struct Config {
     pub partial_upload_ttl: Duration,
     /// How long an officer's session (会话) lasts after login.
     pub session_ttl: Duration,
+    /// An officer's session ends after this long unused (闲置超时).
+    pub session_idle: Duration,
+    /// The tile server of the site points' map (e.g. `https://tiles.example/{z}/{x}/{y}.png`);
+    /// none: the site points are shown as a list (districts often have no internet).
+    pub map_tiles: Option<String>,
     /// Deduplication thresholds and weights. `serve` reads them from `DATA/dedup.toml` when
     /// that file exists (every field optional), else the measured defaults.
     pub dedup: DedupConfig,
@@ -92,6 +97,9 @@ impl Config {
             partial_upload_ttl: Duration::from_secs(7 * 24 * 3600),
             // One working day: a forgotten browser on a shared office PC does not stay logged in.
             session_ttl: Duration::from_secs(12 * 3600),
+            // An hour unused: an office PC left logged in does not stay so all afternoon.
+            session_idle: Duration::from_secs(3600),
+            map_tiles: None,
             dedup: DedupConfig::default(),
             calendar: Calendar::default(),
         }
@@ -206,6 +214,8 @@ impl AppState {
             Settings {
                 calendar: config.calendar,
                 dedup: config.dedup,
+                session_idle: chrono::Duration::from_std(config.session_idle)
+                    .unwrap_or(chrono::Duration::hours(1)),
             },
         );
         let device_quota =

@@ -1,4 +1,4 @@
-//! Officer sessions over real HTTP: login answers a token and an HttpOnly, SameSite=Strict
+//! Officer sessions over real HTTP: login answers a token and an HttpOnly, SameSite=Lax
 //! cookie, both authenticate; logout ends the session; a password change needs the old
 //! password and ends other sessions; re-importing the roster keeps a changed password and
 //! resets it only when the roster's initial password changed; a cookie-authenticated change
@@ -33,7 +33,7 @@ async fn login_gives_a_token_and_a_strict_http_only_cookie() {
         .to_owned();
     assert!(cookie.starts_with("hazardsnap_session=hss_"), "{cookie}");
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
     let body: serde_json::Value = r.json().await.unwrap();

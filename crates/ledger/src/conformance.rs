@@ -287,6 +287,15 @@ pub async fn organisation_round_trips_and_upserts_are_idempotent(repo: Arc<dyn R
     assert_eq!(t01.len(), 2);
     let names = read(&repo, |tx| tx.town_names()).await;
     assert_eq!(names.get("T02").map(String::as_str), Some("城北路街道"));
+    let towns = read(&repo, |tx| tx.towns()).await;
+    assert_eq!(towns.len(), 2);
+    assert!(towns.iter().all(|(_, active)| *active));
+    assert_eq!(read(&repo, |tx| tx.users()).await.len(), 1);
+    let codes = read(&repo, |tx| tx.enrollment_codes()).await;
+    assert_eq!(
+        codes.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
+        ["E001-JOIN", "E002-JOIN", "E003-JOIN"]
+    );
 
     let p = read(&repo, |tx| tx.site_point("E001-P01")).await.unwrap();
     assert_eq!((p.enterprise.as_str(), p.radius_m), ("E001", 50.0));
@@ -356,6 +365,14 @@ pub async fn organisation_round_trips_and_upserts_are_idempotent(repo: Arc<dyn R
     })
     .await;
     assert_eq!(active.len(), 2);
+    let towns = read(&repo, |tx| tx.towns()).await;
+    assert_eq!(
+        towns
+            .iter()
+            .map(|(t, a)| (t.code.as_str(), *a))
+            .collect::<Vec<_>>(),
+        [("T01", true), ("T02", false)]
+    );
     assert!(read(&repo, |tx| tx.site_point("E001-P01")).await.is_none());
     assert!(!read(&repo, |tx| tx.user("zhang.san")).await.unwrap().active);
     let code = read(&repo, |tx| tx.enrollment_code("E003-JOIN"))
@@ -392,6 +409,9 @@ pub async fn devices_and_sessions_round_trip(repo: Arc<dyn Repository>) {
         .await
         .unwrap();
     assert_eq!(dev.revoked_at, Some(t(2, 0)));
+    let listed = read(&repo, |tx| tx.devices(10)).await;
+    assert_eq!(listed, [dev]);
+    assert!(read(&repo, |tx| tx.devices(0)).await.is_empty());
 
     for seed in [1u8, 2] {
         write(&repo, move |tx| {
@@ -401,12 +421,17 @@ pub async fn devices_and_sessions_round_trip(repo: Arc<dyn Repository>) {
                 created_at: t(3, 0),
                 expires_at: t(3, 12),
                 revoked_at: None,
+                last_seen_at: None,
             })
         })
         .await;
     }
     let s = read(&repo, |tx| tx.session(&[1; 32])).await.unwrap();
     assert_eq!((s.username.as_str(), s.expires_at), ("zhang.san", t(3, 12)));
+    assert_eq!(s.last_seen_at, None);
+    write(&repo, |tx| tx.touch_session(&[1; 32], t(3, 5))).await;
+    let s = read(&repo, |tx| tx.session(&[1; 32])).await.unwrap();
+    assert_eq!(s.last_seen_at, Some(t(3, 5)));
     assert_eq!(
         write(&repo, |tx| tx.revoke_sessions_of(
             "zhang.san",
@@ -599,6 +624,21 @@ pub async fn scopes_select_their_owners(repo: Arc<dyn Repository>) {
             .photo_in_scope(&Scope::All, &"f".repeat(64)))
         .await
     );
+    // Open entries per site point: r1 (at E001-P01) is in e1, which is open and escalated.
+    let open = vec![LedgerStatus::PendingReview, LedgerStatus::Rectifying];
+    let o = open.clone();
+    let by_site = read(&repo, move |tx| tx.count_entries_by_site(&Scope::All, &o)).await;
+    assert_eq!(by_site.get("E001-P01"), Some(&1));
+    let by_site = read(&repo, move |tx| {
+        tx.count_entries_by_site(&Scope::Town("T02".into()), &open)
+    })
+    .await;
+    assert!(by_site.is_empty());
+    let by_site = read(&repo, |tx| {
+        tx.count_entries_by_site(&Scope::All, &[LedgerStatus::Closed])
+    })
+    .await;
+    assert!(by_site.is_empty());
 }
 
 /// Each predicate, the orders and the pages of a list; counts grouped.
@@ -728,6 +768,10 @@ pub async fn predicates_orders_and_pages(repo: Arc<dyn Repository>) {
     assert_eq!(
         list(vec![P::IdIn(vec![rows[4], rows[1]])], O::Number, 0, 10).await,
         [rows[1], rows[4]]
+    );
+    assert_eq!(
+        list(vec![P::Number("E002-2026-0003".into())], O::Number, 0, 10).await,
+        [rows[2]]
     );
     assert_eq!(
         list(vec![P::StatusIn(vec![])], O::Number, 0, 10).await,
@@ -1063,7 +1107,13 @@ pub async fn suggestions_reveals_and_draws(repo: Arc<dyn Repository>) {
     let dr = draw.clone();
     write(&repo, move |tx| tx.insert_draw(&dr)).await;
     let id = draw.id;
-    assert_eq!(read(&repo, move |tx| tx.draw(id)).await, Some(draw));
+    assert_eq!(read(&repo, move |tx| tx.draw(id)).await, Some(draw.clone()));
+    assert_eq!(
+        read(&repo, |tx| tx.draws(None, 10)).await,
+        std::slice::from_ref(&draw)
+    );
+    assert_eq!(read(&repo, |tx| tx.draws(Some("T01"), 10)).await, [draw]);
+    assert!(read(&repo, |tx| tx.draws(Some("T02"), 10)).await.is_empty());
 }
 
 /// The candidate lookup finds reports of open entries by photo key, site point and location

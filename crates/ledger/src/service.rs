@@ -14,12 +14,24 @@ use crate::calendar::Calendar;
 use crate::repo::Repository;
 
 /// Settings of the rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The district's calendar (time zone).
     pub calendar: Calendar,
     /// Deduplication thresholds and weights.
     pub dedup: DedupConfig,
+    /// An officer's session ends after this long unused (闲置超时).
+    pub session_idle: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            calendar: Calendar::default(),
+            dedup: DedupConfig::default(),
+            session_idle: chrono::Duration::minutes(60),
+        }
+    }
 }
 
 /// The ledger service. Cheap to clone.

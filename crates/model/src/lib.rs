@@ -12,6 +12,7 @@
 pub mod access;
 pub mod enums;
 pub mod label;
+pub mod link;
 pub mod roster;
 pub mod supervision;
 pub mod wire;
@@ -23,6 +24,7 @@ pub use enums::{
     Severity,
 };
 pub use label::{Labelled, Lang, UnknownValue};
+pub use link::EnrollmentLink;
 pub use roster::{Roster, RosterError};
 pub use wire::*;
 pub use workflow::{EntryState, Funds, IllegalMove, LedgerAction, RectificationPlan};

@@ -201,6 +201,36 @@ fn workbook(
     wb.save_to_buffer()
 }
 
+/// The entries an export holds: the list's filters and jurisdiction, every page, at most
+/// [`MAX_EXPORT_ENTRIES`]; with the filter as text and the time of the export.
+async fn exported(
+    state: &AppState,
+    who: &OfficerAuth,
+    query: Result<Query<LedgerQuery>, QueryRejection>,
+) -> Result<(Vec<EntryDetail>, String, DateTime<Utc>), AppError> {
+    let Query(q) = query.map_err(|e| {
+        AppError::bad_request(
+            "invalid_query",
+            format!("查询参数无效 / invalid query: {}", e.body_text()),
+        )
+    })?;
+    let filter = q.filter()?;
+    let now = state.now();
+    let details = state
+        .ledger
+        .export_entries(&who.actor, filter, MAX_EXPORT_ENTRIES, now)
+        .await?
+        .ok_or_else(|| AppError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "export_too_large",
+            message: format!(
+                "条目超过 {MAX_EXPORT_ENTRIES} 条，请按日期或镇街分批导出 / more than \
+                 {MAX_EXPORT_ENTRIES} entries: export in parts by date or town"
+            ),
+        })?;
+    Ok((details, q.describe(), now))
+}
+
 /// The ledger as an `.xlsx` spreadsheet.
 #[utoipa::path(
     get,
@@ -219,27 +249,7 @@ pub async fn ledger_xlsx(
     who: OfficerAuth,
     query: Result<Query<LedgerQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let Query(q) = query.map_err(|e| {
-        AppError::bad_request(
-            "invalid_query",
-            format!("查询参数无效 / invalid query: {}", e.body_text()),
-        )
-    })?;
-    let filter = q.filter()?;
-    let filter_text = q.describe();
-    let now = state.now();
-    let details = state
-        .ledger
-        .export_entries(&who.actor, filter, MAX_EXPORT_ENTRIES, now)
-        .await?
-        .ok_or_else(|| AppError::Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "export_too_large",
-            message: format!(
-                "条目超过 {MAX_EXPORT_ENTRIES} 条，请按日期或镇街分批导出 / more than \
-                 {MAX_EXPORT_ENTRIES} entries: export in parts by date or town"
-            ),
-        })?;
+    let (details, filter_text, now) = exported(&state, &who, query).await?;
     let calendar = *state.ledger.calendar();
     let exported_by = who.actor.name().to_owned();
     let bytes = tokio::task::spawn_blocking(move || {
@@ -269,4 +279,70 @@ pub async fn ledger_xlsx(
         bytes,
     )
         .into_response())
+}
+
+/// The ledger as CSV (`GET /api/v1/ledger/export.csv`): the spreadsheet's columns and rows,
+/// UTF-8 with a byte-order mark so that Excel opens it in Chinese; the same filters,
+/// jurisdiction and anonymity as the list.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/export.csv",
+    tag = "officer",
+    params(LedgerQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "隐患台账 CSV（UTF-8，带 BOM）/ the ledger as CSV, UTF-8 with BOM", content_type = "text/csv"),
+        (status = 400, description = "查询参数无效 / invalid query (`invalid_query`)", body = ErrorBody),
+        (status = 422, description = "条目过多，请按日期或镇街分批导出 / too many entries (`export_too_large`)", body = ErrorBody),
+    )
+)]
+pub async fn ledger_csv(
+    State(state): State<AppState>,
+    who: OfficerAuth,
+    query: Result<Query<LedgerQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let (details, _, now) = exported(&state, &who, query).await?;
+    let calendar = *state.ledger.calendar();
+    let bytes = tokio::task::spawn_blocking(move || csv_of(&details, &calendar))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"hazard-ledger-{d}.csv\"; filename*=UTF-8''%E9%9A%90%E6%82%A3%E5%8F%B0%E8%B4%A6-{d}.csv",
+                    d = calendar.today(now).format("%Y%m%d")
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The CSV bytes: a byte-order mark, the bilingual header row, one row per entry.
+fn csv_of(entries: &[EntryDetail], calendar: &Calendar) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record(COLUMNS.iter().map(|(zh, en, _)| format!("{zh} {en}")))?;
+    for (i, d) in entries.iter().enumerate() {
+        let mut cells = vec![(i + 1).to_string()];
+        for (j, text) in row_of(d, calendar).into_iter().enumerate() {
+            cells.push(match COLUMNS[j + 1].1 {
+                "Reporters" => d.summary.reporters.to_string(),
+                "Funds (yuan)" => d
+                    .plan
+                    .as_ref()
+                    .map(|p| p.funds.to_string())
+                    .unwrap_or_default(),
+                // A cell that a spreadsheet would read as a formula stays text.
+                _ if text.starts_with(['=', '+', '-', '@']) => format!("'{text}"),
+                _ => text,
+            });
+        }
+        w.write_record(cells)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

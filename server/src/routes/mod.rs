@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/session/password", post(session::change_password))
         .route("/api/v1/ledger", get(ledger::list))
         .route("/api/v1/ledger/export.xlsx", get(export::ledger_xlsx))
+        .route("/api/v1/ledger/export.csv", get(export::ledger_csv))
         .route("/api/v1/ledger/{id}", get(ledger::detail))
         .route("/api/v1/ledger/{id}/confirm", post(ledger::confirm))
         .route("/api/v1/ledger/{id}/reject", post(ledger::reject))
@@ -90,10 +91,21 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(json_limit))
         .layer(DefaultBodyLimit::max(json_limit));
 
+    // The pages: forms and after-photo uploads from the browser (each photo is resized before
+    // it is kept).
+    let pages = crate::web::routes().layer(DefaultBodyLimit::max(
+        hazardsnap_model::MAX_PHOTOS_PER_REPORT * crate::web::pages::MAX_UPLOAD_BYTES + 64 * 1024,
+    ));
+
     Router::new()
         .merge(photos)
         .merge(json)
+        .merge(pages)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::security_headers,
+        ))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -313,3 +313,36 @@ async fn receive(
     file.sync_all().await?;
     Ok(received)
 }
+
+/// Keeps a photo the server made itself (a page's after-photo, resized and stripped by the
+/// photo pipeline; the demo's): written to the staging folder and made durable, moved into
+/// the photo store, recorded. Its record.
+pub async fn keep_processed(
+    state: &AppState,
+    p: &hazardsnap_photo::ProcessedPhoto,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<PhotoRecord, AppError> {
+    let sha = p.fingerprint.sha256_hex();
+    let staged = state
+        .config
+        .data_dir
+        .join("uploads")
+        .join(format!("made-{sha}.part"));
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut f = tokio::fs::File::create(&staged).await?;
+        f.write_all(&p.stored).await?;
+        f.sync_all().await?;
+    }
+    state.photos.put_file(&sha, &staged).await?;
+    let record = PhotoRecord {
+        sha256: sha,
+        bytes: p.stored.len() as u64,
+        width: p.width,
+        height: p.height,
+        phash: p.fingerprint.phash,
+        scene: p.fingerprint.scene.to_bytes(),
+    };
+    state.ledger.record_photo(record.clone(), now).await?;
+    Ok(record)
+}

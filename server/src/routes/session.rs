@@ -12,12 +12,12 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
-use crate::auth::{OfficerAuth, SESSION_COOKIE, SESSION_TOKEN_PREFIX, new_token, token_sha256};
+use crate::auth::{OfficerAuth, SESSION_TOKEN_PREFIX, new_token, session_cookie, token_sha256};
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::org::{hash_password, verify_password};
@@ -85,11 +85,56 @@ async fn password_matches(
     .map_err(AppError::internal)
 }
 
-fn cookie(value: &str, max_age_secs: u64) -> Result<HeaderValue, AppError> {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}"
-    ))
-    .map_err(AppError::internal)
+/// An officer signed in: the new session's token and when it ends.
+pub struct SignedIn {
+    /// The session token (the cookie's value, the API's bearer token).
+    pub token: String,
+    /// Who.
+    pub officer: hazardsnap_ledger::Officer,
+    /// When the session ends at the latest.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Checks a username and password (throttled per username and address; an unknown username
+/// costs the same hash as a wrong password) and opens a session. The one way in, for the API
+/// and the login form alike.
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<SignedIn, AppError> {
+    let username = username.trim().to_owned();
+    if username.is_empty() || password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::InvalidCredentials);
+    }
+    state
+        .login_throttle
+        .check(&username, ip, Instant::now())
+        .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
+    if !password_matches(state, &username, password).await? {
+        state.login_throttle.failed(&username, ip, Instant::now());
+        tracing::info!(user = %username, "failed officer login");
+        return Err(AppError::InvalidCredentials);
+    }
+    state.login_throttle.succeeded(&username);
+    let token = new_token(SESSION_TOKEN_PREFIX);
+    let now = state.now();
+    let ttl = state.config.session_ttl;
+    let expires_at = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;
+    let Some(officer) = state
+        .ledger
+        .open_session(username, token_sha256(&token), now, expires_at)
+        .await?
+    else {
+        // Deactivated between the check and now.
+        return Err(AppError::InvalidCredentials);
+    };
+    Ok(SignedIn {
+        token,
+        officer,
+        expires_at,
+    })
 }
 
 /// Logs an officer in.
@@ -107,47 +152,24 @@ fn cookie(value: &str, max_age_secs: u64) -> Result<HeaderValue, AppError> {
 )]
 pub async fn login(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     let ip = client.map(|Extension(ConnectInfo(a))| a.ip());
-    let username = req.username.trim().to_owned();
-    if username.is_empty() || req.password.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::InvalidCredentials);
-    }
-    state
-        .login_throttle
-        .check(&username, ip, Instant::now())
-        .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
-    if !password_matches(&state, &username, &req.password).await? {
-        state.login_throttle.failed(&username, ip, Instant::now());
-        tracing::info!(user = %username, "failed officer login");
-        return Err(AppError::InvalidCredentials);
-    }
-    state.login_throttle.succeeded(&username);
-    let token = new_token(SESSION_TOKEN_PREFIX);
-    let now = state.now();
-    let ttl = state.config.session_ttl;
-    let expires_at = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;
-    let Some(officer) = state
-        .ledger
-        .open_session(username.clone(), token_sha256(&token), now, expires_at)
-        .await?
-    else {
-        // Deactivated between the check and now.
-        return Err(AppError::InvalidCredentials);
-    };
+    let s = sign_in(&state, &req.username, &req.password, ip).await?;
     let mut response = Json(SessionOpened {
-        token: token.clone(),
-        username: officer.username,
-        role: officer.role,
-        scope: officer.scope,
-        expires_at,
+        token: s.token.clone(),
+        username: s.officer.username,
+        role: s.officer.role,
+        scope: s.officer.scope,
+        expires_at: s.expires_at,
     })
     .into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, cookie(&token, ttl.as_secs())?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&s.token, state.config.session_ttl.as_secs(), &headers)?,
+    );
     Ok(response)
 }
 
@@ -162,12 +184,16 @@ pub async fn login(
         (status = 401, description = "未登录 / not logged in", body = hazardsnap_model::ErrorBody),
     )
 )]
-pub async fn logout(State(state): State<AppState>, who: OfficerAuth) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    who: OfficerAuth,
+) -> Result<Response, AppError> {
     state.ledger.end_session(who.session, state.now()).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, cookie("", 0)?);
+        .insert(header::SET_COOKIE, session_cookie("", 0, &headers)?);
     Ok(response)
 }
 

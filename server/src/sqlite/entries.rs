@@ -118,6 +118,36 @@ pub(super) fn count(
     Ok(out)
 }
 
+/// Distinct entries with one of `statuses` holding a report made at each site point.
+pub(super) fn count_by_site(
+    c: &Connection,
+    scope: &Scope,
+    statuses: &[hazardsnap_model::LedgerStatus],
+) -> RepoResult<Tally> {
+    let mut q = Q::new(
+        "SELECT r.site_code, count(DISTINCT le.id) FROM reports r
+         JOIN ledger_entries le ON le.id = r.entry_id
+         JOIN enterprises en ON en.code = le.enterprise
+         WHERE r.site_code IS NOT NULL AND le.status IN ",
+    );
+    q.list(statuses.iter().map(|s| s.wire_name().to_owned()))
+        .push(" AND ")
+        .append(sql::scope(scope, &ENTRY))
+        .push(" GROUP BY r.site_code");
+    let mut stmt = c.prepare_cached(&q.sql).map_err(db)?;
+    let rows = stmt
+        .query_map(params_from_iter(q.args.iter()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .map_err(db)?;
+    let mut out = Tally::new();
+    for row in rows {
+        let (k, n) = row.map_err(db)?;
+        out.insert(k, n as u64);
+    }
+    Ok(out)
+}
+
 /// `?,?,…` for `n` values.
 fn marks(n: usize) -> String {
     vec!["?"; n.max(1)].join(",")

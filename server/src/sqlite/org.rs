@@ -91,6 +91,113 @@ pub(super) fn town_names(c: &Connection) -> RepoResult<HashMap<String, String>> 
     rows.collect::<Result<_, _>>().map_err(db)
 }
 
+pub(super) fn towns(c: &Connection) -> RepoResult<Vec<(TownRow, bool)>> {
+    let mut stmt = c
+        .prepare_cached("SELECT code, name, active FROM towns ORDER BY code")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                TownRow {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                },
+                r.get(2)?,
+            ))
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+pub(super) fn users(c: &Connection) -> RepoResult<Vec<UserRow>> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT username, password_hash, role, scope, active FROM users ORDER BY username",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (username, password_hash, role, scope, active) = row.map_err(db)?;
+        out.push(UserRow {
+            username,
+            password_hash,
+            role: parse_wire(&role)?,
+            scope,
+            active,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn enrollment_codes(c: &Connection) -> RepoResult<Vec<EnrollmentCodeRow>> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT c.code, c.enterprise, e.name, c.active, e.active FROM enrollment_codes c
+             JOIN enterprises e ON e.code = c.enterprise ORDER BY c.code",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(EnrollmentCodeRow {
+                code: r.get(0)?,
+                enterprise: r.get(1)?,
+                enterprise_name: r.get(2)?,
+                active: r.get(3)?,
+                enterprise_active: r.get(4)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+pub(super) fn devices(c: &Connection, limit: u64) -> RepoResult<Vec<DeviceRow>> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT id, token_sha256, enterprise, name, enrollment_code, enrolled_at, revoked_at
+             FROM devices ORDER BY enrolled_at DESC, id DESC LIMIT ?1",
+        )
+        .map_err(db)?;
+    type Row = (
+        String,
+        Vec<u8>,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    );
+    let rows = stmt
+        .query_map([super::sql::int(limit)], |r| r.try_into())
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, token, enterprise, name, code, enrolled, revoked): Row = row.map_err(db)?;
+        out.push(DeviceRow {
+            id: parse_uuid(&id)?,
+            token_sha256: token
+                .try_into()
+                .map_err(|_| hazardsnap_ledger::RepoError::Corrupt("device token".into()))?,
+            enterprise,
+            name,
+            enrollment_code: code,
+            enrolled_at: parse_ts(&enrolled)?,
+            revoked_at: parse_ts_opt(revoked)?,
+        });
+    }
+    Ok(out)
+}
+
 fn site_point_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SitePoint> {
     Ok(SitePoint {
         code: r.get(0)?,
@@ -211,26 +318,36 @@ pub(super) fn device_by_token(c: &Connection, token: &[u8; 32]) -> RepoResult<Op
 }
 
 pub(super) fn session(c: &Connection, token: &[u8; 32]) -> RepoResult<Option<SessionRow>> {
-    type Row = (String, String, String, Option<String>);
+    type Row = (String, String, String, Option<String>, Option<String>);
     let row: Option<Row> = c
         .prepare_cached(
-            "SELECT username, created_at, expires_at, revoked_at FROM sessions
+            "SELECT username, created_at, expires_at, revoked_at, last_seen_at FROM sessions
              WHERE token_sha256 = ?1",
         )
         .map_err(db)?
         .query_row([&token[..]], |r| r.try_into())
         .optional()
         .map_err(db)?;
-    row.map(|(username, created, expires, revoked)| {
+    row.map(|(username, created, expires, revoked, seen)| {
         Ok(SessionRow {
             token_sha256: *token,
             username,
             created_at: parse_ts(&created)?,
             expires_at: parse_ts(&expires)?,
             revoked_at: parse_ts_opt(revoked)?,
+            last_seen_at: parse_ts_opt(seen)?,
         })
     })
     .transpose()
+}
+
+pub(super) fn touch_session(c: &Connection, token: &[u8; 32], at: DateTime<Utc>) -> RepoResult<()> {
+    exec(
+        c,
+        "UPDATE sessions SET last_seen_at = ?2 WHERE token_sha256 = ?1",
+        params![&token[..], ts(at)],
+    )?;
+    Ok(())
 }
 
 pub(super) fn set_district_name(c: &Connection, name: &str) -> RepoResult<usize> {

@@ -655,29 +655,60 @@ pub(super) fn insert_draw(c: &Connection, d: &DrawRecord) -> RepoResult<()> {
     Ok(())
 }
 
+type DrawRow = (
+    String,
+    String,
+    u32,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn draw_record(
+    (id, seed, n, town, actor, at, candidates, result): DrawRow,
+) -> RepoResult<DrawRecord> {
+    Ok(DrawRecord {
+        id: parse_uuid(&id)?,
+        seed,
+        n,
+        town,
+        actor,
+        at: parse_ts(&at)?,
+        candidates: from_json(&candidates)?,
+        result: from_json(&result)?,
+    })
+}
+
 /// A recorded draw.
 pub(super) fn draw(c: &Connection, id: Uuid) -> RepoResult<Option<DrawRecord>> {
-    type Row = (String, u32, Option<String>, String, String, String, String);
-    let row: Option<Row> = c
+    let row: Option<DrawRow> = c
         .prepare_cached(
-            "SELECT seed, n, town, actor, at, candidates, result FROM supervision_draws
+            "SELECT id, seed, n, town, actor, at, candidates, result FROM supervision_draws
              WHERE id = ?1",
         )
         .map_err(db)?
         .query_row([id.to_string()], |r| r.try_into())
         .optional()
         .map_err(db)?;
-    row.map(|(seed, n, town, actor, at, candidates, result)| {
-        Ok(DrawRecord {
-            id,
-            seed,
-            n,
-            town,
-            actor,
-            at: parse_ts(&at)?,
-            candidates: from_json(&candidates)?,
-            result: from_json(&result)?,
-        })
-    })
-    .transpose()
+    row.map(draw_record).transpose()
+}
+
+/// Recorded draws, newest first.
+pub(super) fn draws(c: &Connection, town: Option<&str>, limit: u64) -> RepoResult<Vec<DrawRecord>> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT id, seed, n, town, actor, at, candidates, result FROM supervision_draws
+             WHERE ?1 IS NULL OR town = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![town, sql::int(limit)], |r| r.try_into())
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(draw_record(row.map_err(db)?)?);
+    }
+    Ok(out)
 }

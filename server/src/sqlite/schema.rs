@@ -289,6 +289,10 @@ CREATE INDEX ledger_entries_closed ON ledger_entries(closed_at) WHERE closed_at 
 CREATE INDEX ledger_entries_created ON ledger_entries(created_at, number);
 CREATE INDEX ledger_entries_enterprise_created ON ledger_entries(enterprise, created_at, number);
 "#,
+    // 7: when a session was last used, for the pages' idle timeout.
+    r#"
+ALTER TABLE sessions ADD COLUMN last_seen_at TEXT;
+"#,
 ];
 
 /// The newest schema version this build knows.

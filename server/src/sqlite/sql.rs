@@ -169,6 +169,9 @@ fn predicate(p: &EntryPredicate) -> Q {
         EntryPredicate::IdIn(ids) => {
             q.push("le.id IN ").list(ids.iter().map(|i| i.to_string()));
         }
+        EntryPredicate::Number(n) => {
+            q.push("le.number = ").arg(n.clone());
+        }
         EntryPredicate::Not(inner) => {
             q.push("NOT (").append(all(inner)).push(")");
         }

@@ -51,6 +51,18 @@ impl ReadTx for Sql<'_> {
     fn town_names(&mut self) -> RepoResult<HashMap<String, String>> {
         org::town_names(self.c)
     }
+    fn towns(&mut self) -> RepoResult<Vec<(TownRow, bool)>> {
+        org::towns(self.c)
+    }
+    fn users(&mut self) -> RepoResult<Vec<UserRow>> {
+        org::users(self.c)
+    }
+    fn enrollment_codes(&mut self) -> RepoResult<Vec<EnrollmentCodeRow>> {
+        org::enrollment_codes(self.c)
+    }
+    fn devices(&mut self, limit: u64) -> RepoResult<Vec<DeviceRow>> {
+        org::devices(self.c, limit)
+    }
     fn site_point(&mut self, code: &str) -> RepoResult<Option<SitePoint>> {
         org::site_point(self.c, code)
     }
@@ -124,6 +136,13 @@ impl ReadTx for Sql<'_> {
     ) -> RepoResult<Tally> {
         entries::count(self.c, scope, filter, group)
     }
+    fn count_entries_by_site(
+        &mut self,
+        scope: &Scope,
+        statuses: &[hazardsnap_model::LedgerStatus],
+    ) -> RepoResult<Tally> {
+        entries::count_by_site(self.c, scope, statuses)
+    }
     fn history_of(&mut self, entries: &[Uuid]) -> RepoResult<HashMap<Uuid, Vec<HistoryEvent>>> {
         entries::history_of(self.c, entries)
     }
@@ -152,6 +171,9 @@ impl ReadTx for Sql<'_> {
     }
     fn draw(&mut self, id: Uuid) -> RepoResult<Option<DrawRecord>> {
         reports::draw(self.c, id)
+    }
+    fn draws(&mut self, town: Option<&str>, limit: u64) -> RepoResult<Vec<DrawRecord>> {
+        reports::draws(self.c, town, limit)
     }
     fn candidates(&mut self, query: &CandidateQuery) -> RepoResult<CandidateHits> {
         dedup::candidates(self.c, query)
@@ -243,6 +265,9 @@ impl WriteTx for Sql<'_> {
     }
     fn revoke_session(&mut self, token_sha256: &[u8; 32], at: DateTime<Utc>) -> RepoResult<bool> {
         org::revoke_session(self.c, token_sha256, at)
+    }
+    fn touch_session(&mut self, token_sha256: &[u8; 32], at: DateTime<Utc>) -> RepoResult<()> {
+        org::touch_session(self.c, token_sha256, at)
     }
     fn revoke_sessions_of(
         &mut self,

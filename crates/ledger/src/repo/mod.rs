@@ -105,6 +105,14 @@ pub trait ReadTx {
     fn enterprises(&mut self, filter: &EnterpriseFilter) -> RepoResult<Vec<EnterpriseRow>>;
     /// Town names by code (every town ever stored).
     fn town_names(&mut self) -> RepoResult<HashMap<String, String>>;
+    /// Every town ever stored, with whether it is still in the roster, in code order.
+    fn towns(&mut self) -> RepoResult<Vec<(TownRow, bool)>>;
+    /// Every officer account, in username order.
+    fn users(&mut self) -> RepoResult<Vec<UserRow>>;
+    /// Every enrollment code, in code order.
+    fn enrollment_codes(&mut self) -> RepoResult<Vec<EnrollmentCodeRow>>;
+    /// Enrolled devices, newest first, at most `limit`.
+    fn devices(&mut self, limit: u64) -> RepoResult<Vec<DeviceRow>>;
     /// An active site point by code.
     fn site_point(&mut self, code: &str) -> RepoResult<Option<SitePoint>>;
     /// Active site points inside a latitude/longitude box, in code order.
@@ -164,6 +172,13 @@ pub trait ReadTx {
     fn entry(&mut self, scope: &Scope, id: Uuid) -> RepoResult<Option<EntryRecord>>;
     /// Entries inside the query's scope matching its filter, ordered and paged.
     fn entries(&mut self, query: &EntryQuery) -> RepoResult<Vec<EntryRecord>>;
+    /// Distinct entries inside `scope` with one of `statuses` that hold a report made at each
+    /// site point, by site point code.
+    fn count_entries_by_site(
+        &mut self,
+        scope: &Scope,
+        statuses: &[hazardsnap_model::LedgerStatus],
+    ) -> RepoResult<Tally>;
     /// Counts of entries inside `scope` matching all of `filter`, grouped.
     fn count_entries(
         &mut self,
@@ -198,6 +213,8 @@ pub trait ReadTx {
     ) -> RepoResult<Vec<(i64, FeedEvent)>>;
     /// A recorded draw.
     fn draw(&mut self, id: Uuid) -> RepoResult<Option<DrawRecord>>;
+    /// Recorded draws (of one town, when given), newest first, at most `limit`.
+    fn draws(&mut self, town: Option<&str>, limit: u64) -> RepoResult<Vec<DrawRecord>>;
     /// The candidate lookup of filing.
     fn candidates(&mut self, query: &CandidateQuery) -> RepoResult<CandidateHits>;
     /// What scoring needs of a report of an open entry of `enterprise`.
@@ -277,6 +294,8 @@ pub trait WriteTx: ReadTx {
     fn insert_session(&mut self, session: &SessionRow) -> RepoResult<()>;
     /// Marks a session revoked; `false` when it was already.
     fn revoke_session(&mut self, token_sha256: &[u8; 32], at: DateTime<Utc>) -> RepoResult<bool>;
+    /// Records that a session was used at `at`.
+    fn touch_session(&mut self, token_sha256: &[u8; 32], at: DateTime<Utc>) -> RepoResult<()>;
     /// Marks every unrevoked session of `username` revoked, except `keep`.
     fn revoke_sessions_of(
         &mut self,

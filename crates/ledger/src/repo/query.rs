@@ -37,6 +37,8 @@ pub enum EntryPredicate {
     ClosedIn(DateTime<Utc>, DateTime<Utc>),
     /// These are the entries' ids.
     IdIn(Vec<Uuid>),
+    /// Its ledger number.
+    Number(String),
     /// None of the inner conditions' conjunction holds.
     Not(Vec<EntryPredicate>),
 }

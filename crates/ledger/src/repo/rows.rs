@@ -272,7 +272,7 @@ pub struct EnterpriseRow {
 }
 
 /// A site point (现场关键点), often marked with a QR code.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SitePoint {
     /// Code.
     pub code: String,
@@ -304,7 +304,7 @@ pub struct UserRow {
 }
 
 /// An enrollment code with the state of its enterprise.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnrollmentCodeRow {
     /// The code.
     pub code: String,
@@ -350,6 +350,8 @@ pub struct SessionRow {
     pub expires_at: DateTime<Utc>,
     /// Ended early (logout, password change) at.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Last used at (for the idle timeout); none until first used after opening.
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 /// A supervision draw (督导随机抽查) as recorded.

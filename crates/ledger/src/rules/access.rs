@@ -97,10 +97,16 @@ pub struct Enrolled {
     pub enterprise: EnterpriseRef,
 }
 
-/// Whether a session is live at `now`.
-fn live(s: &SessionRow, now: DateTime<Utc>) -> bool {
-    s.revoked_at.is_none() && s.expires_at > now
+/// Whether a session is live at `now`: not ended, not past its end, and used within the
+/// idle timeout (counted from its opening until it is first used).
+fn live(s: &SessionRow, now: DateTime<Utc>, idle: chrono::Duration) -> bool {
+    let last = s.last_seen_at.unwrap_or(s.created_at);
+    s.revoked_at.is_none() && s.expires_at > now && now - last < idle
 }
+
+/// A session's last use is recorded at most this often (one write per minute, not per
+/// request).
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 impl Ledger {
     /// Turns an active enrollment code of an active enterprise into a device whose token
@@ -148,32 +154,43 @@ impl Ledger {
         token_sha256: [u8; 32],
         now: DateTime<Utc>,
     ) -> LedgerResult<Option<Principal>> {
-        self.repo
+        let idle = self.settings.session_idle;
+        let (who, touch) = self
+            .repo
             .read(move |tx| {
                 if let Some(d) = tx.device_by_token(&token_sha256)? {
                     if d.revoked_at.is_none() {
-                        return Ok(Some(Principal::Device(Device {
+                        let device = Principal::Device(Device {
                             id: d.id,
                             enterprise: d.enterprise,
-                        })));
+                        });
+                        return Ok((Some(device), false));
                     }
-                    return Ok(None);
+                    return Ok((None, false));
                 }
                 let Some(s) = tx.session(&token_sha256)? else {
-                    return Ok(None);
+                    return Ok((None, false));
                 };
-                if !live(&s, now) {
-                    return Ok(None);
+                if !live(&s, now, idle) {
+                    return Ok((None, false));
                 }
-                Ok(tx.user(&s.username)?.filter(|u| u.active).map(|u| {
+                let touch = s.last_seen_at.is_none_or(|t| now - t >= TOUCH_EVERY);
+                let officer = tx.user(&s.username)?.filter(|u| u.active).map(|u| {
                     Principal::Officer(Officer {
                         username: u.username,
                         role: u.role,
                         scope: u.scope,
                     })
-                }))
+                });
+                Ok((officer, touch))
             })
-            .await
+            .await?;
+        if touch && who.is_some() {
+            self.repo
+                .write(move |tx| Ok(tx.touch_session(&token_sha256, now)?))
+                .await?;
+        }
+        Ok(who)
     }
 
     /// Revokes a device's token (a lost phone). `false` when no such live device exists.
@@ -215,6 +232,7 @@ impl Ledger {
                     created_at: now,
                     expires_at,
                     revoked_at: None,
+                    last_seen_at: None,
                 })?;
                 Ok(Some(Officer {
                     username: u.username,

@@ -455,6 +455,25 @@ impl Ledger {
             .await
     }
 
+    /// The recorded draws the actor may see, newest first: the district's all, a town
+    /// officer's those of their town.
+    pub async fn draws(&self, actor: &Actor) -> LedgerResult<Vec<DrawView>> {
+        let town = match &actor.jurisdiction {
+            Jurisdiction::District => None,
+            Jurisdiction::Town { town } => Some(town.clone()),
+            _ => return Ok(Vec::new()),
+        };
+        self.repo
+            .read(move |tx| {
+                Ok(tx
+                    .draws(town.as_deref(), 200)?
+                    .into_iter()
+                    .map(DrawView::of)
+                    .collect())
+            })
+            .await
+    }
+
     /// A recorded draw: the district sees every draw, a town officer the draws of their town.
     pub async fn get_draw(&self, actor: &Actor, id: Uuid) -> LedgerResult<DrawView> {
         let j = actor.jurisdiction.clone();

@@ -16,13 +16,17 @@
 //! | devices, sessions, passwords | [`access`] |
 //! | the roster import | [`roster`] |
 //! | monthly figures, rewards, suggestions, supervision draws | [`campaign`] |
+//! | what the pages show at a glance: workbench, ledger page counts, inbox, statistics | [`overview`] |
+//! | administration: officers, enrollment codes, phones, roster preview (district only) | [`admin`] |
 
 pub mod access;
+pub mod admin;
 pub mod campaign;
 pub mod feed;
 pub mod filing;
 pub mod history;
 pub mod numbering;
+pub mod overview;
 pub mod reads;
 pub mod roster;
 pub mod workflow;

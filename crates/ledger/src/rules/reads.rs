@@ -269,6 +269,25 @@ impl Ledger {
             .await
     }
 
+    /// The id of the entry numbered `number` inside the jurisdiction; not found outside it.
+    pub async fn entry_id_by_number(&self, actor: &Actor, number: String) -> LedgerResult<Uuid> {
+        let scope = actor.jurisdiction.scope();
+        self.repo
+            .read(move |tx| {
+                tx.entries(&EntryQuery {
+                    scope,
+                    filter: vec![EntryPredicate::Number(number.trim().to_owned())],
+                    order: EntryOrder::Number,
+                    offset: 0,
+                    limit: 1,
+                })?
+                .pop()
+                .map(|r| r.entry.id)
+                .ok_or(LedgerError::NotFound)
+            })
+            .await
+    }
+
     /// One report; not found outside the jurisdiction.
     pub async fn report_detail(&self, actor: &Actor, id: Uuid) -> LedgerResult<ReportView> {
         let scope = actor.jurisdiction.scope();

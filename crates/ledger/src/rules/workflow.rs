@@ -82,6 +82,11 @@ pub enum OfficerAction {
         /// Why.
         reason: String,
     },
+    /// 不是同一隐患: clears filing's "possible duplicate" flag.
+    NotDuplicate {
+        /// Why, optional.
+        reason: Option<String>,
+    },
 }
 
 impl OfficerAction {
@@ -99,7 +104,7 @@ impl OfficerAction {
             OfficerAction::Escalate { .. } => LedgerAction::Escalate,
             OfficerAction::RequestExtension { .. } => LedgerAction::RequestExtension,
             OfficerAction::DecideExtension { .. } => LedgerAction::DecideExtension,
-            OfficerAction::Split { .. } => return None,
+            OfficerAction::Split { .. } | OfficerAction::NotDuplicate { .. } => return None,
         })
     }
 
@@ -180,6 +185,9 @@ impl OfficerAction {
             OfficerAction::Split { report_id, reason } => OfficerAction::Split {
                 report_id,
                 reason: required_text("reason", "理由", &reason)?,
+            },
+            OfficerAction::NotDuplicate { reason } => OfficerAction::NotDuplicate {
+                reason: optional_text("reason", "理由", reason.as_deref())?,
             },
         })
     }
@@ -379,6 +387,33 @@ fn act(
         }
         OfficerAction::Split { report_id, reason } => {
             return split(tx, settings, &e, *report_id, reason, by, now);
+        }
+        OfficerAction::NotDuplicate { reason } => {
+            // Only an open entry that filing flagged has something to clear.
+            let Some(other) = e.possible_duplicate_of.filter(|_| e.status.is_open()) else {
+                return Err(LedgerError::invalid(
+                    "not_flagged",
+                    "该条目没有疑似重复标记 / this entry is not flagged as a possible duplicate",
+                ));
+            };
+            let number = tx
+                .entry(&Scope::All, other)?
+                .map(|r| r.entry.number)
+                .unwrap_or_default();
+            e.possible_duplicate_of = None;
+            history::note(
+                tx,
+                &mut e,
+                "not_duplicate",
+                Step::by(
+                    by,
+                    with_reason(
+                        format!("与 {number} 不是同一隐患 / not the same hazard as {number}"),
+                        reason.as_deref(),
+                    ),
+                ),
+                now,
+            )?;
         }
     }
     Ok(entry_id)

@@ -1,0 +1,648 @@
+//! The entry page (台账条目): every report with its photos side by side, the place, the
+//! finders (匿名 for the anonymous), the plan, the history as a timeline, before and after
+//! photos, the possible duplicate beside this entry, and a form for each step the entry
+//! allows now. A step's refusal is shown next to the field it concerns; a success says what
+//! happened.
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use hazardsnap_ledger::views::EntryDetail;
+use hazardsnap_ledger::{LedgerError, OfficerAction};
+use hazardsnap_model::{Funds, Labelled, Lang, RectificationLevel, RectificationPlan};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{finder_name, history_action, local};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::i18n::{Texts, localize, texts};
+use crate::web::{Chrome, Page, PageError, is_form_error, render};
+
+/// A refusal shown on a form: which form, which field, what.
+pub struct FormError {
+    /// The form (`confirm`, `reject`…).
+    pub action: String,
+    /// The field, when the refusal concerns one.
+    pub field: Option<String>,
+    /// The message, in the reader's language.
+    pub message: String,
+}
+
+/// The confirm form's values, kept when it is refused.
+#[derive(Default)]
+pub struct PlanValues {
+    responsible: String,
+    measures: String,
+    funds: String,
+    deadline: String,
+    contingency: String,
+    level: String,
+}
+
+/// One report as its card shows it.
+pub struct ReportCard {
+    id: Uuid,
+    finder: String,
+    captured: String,
+    received: String,
+    photos: Vec<String>,
+    note: String,
+    category: &'static str,
+    severity: &'static str,
+    source: &'static str,
+    at_risk: String,
+    place: String,
+    gps: Option<String>,
+}
+
+/// The possible duplicate beside this entry.
+pub struct Duplicate {
+    id: Uuid,
+    number: String,
+    status: &'static str,
+    photos: Vec<String>,
+    note: String,
+}
+
+/// One event of the history.
+pub struct HistoryLine {
+    when: String,
+    who: String,
+    action: String,
+    detail: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "entry.html")]
+struct EntryPage {
+    chrome: Chrome,
+    e: EntryDetail,
+    flash: Option<&'static str>,
+    form_error: Option<FormError>,
+    open: String,
+    values: PlanValues,
+    levels: Vec<(&'static str, &'static str)>,
+    today: String,
+    first_finder: String,
+    other_finders: String,
+    created: String,
+    reports: Vec<ReportCard>,
+    before: Vec<String>,
+    duplicate: Option<Duplicate>,
+    can_merge: bool,
+    actions: Vec<String>,
+    history: Vec<HistoryLine>,
+}
+
+impl EntryPage {
+    /// Whether the refused form's field is `field` (the confirm form).
+    fn err(&self, field: &str) -> bool {
+        self.err_in("confirm", field)
+    }
+
+    /// Whether the refused form is `action` and its field `field` (or no field at all).
+    fn err_in(&self, action: &str, field: &str) -> bool {
+        self.form_error
+            .as_ref()
+            .is_some_and(|f| f.action == action && f.field.as_deref().is_none_or(|x| x == field))
+    }
+
+    /// The refusal's message.
+    fn err_text(&self) -> &str {
+        self.form_error.as_ref().map_or("", |f| f.message.as_str())
+    }
+}
+
+/// `?done=…`: what the step just made did.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+fn done_message(t: &'static Texts, done: &str) -> Option<&'static str> {
+    Some(match done {
+        "confirm" => t.done_confirm,
+        "reject" => t.done_reject,
+        "merge" => t.done_merge,
+        "not_duplicate" => t.done_not_duplicate,
+        "rectified" => t.done_rectified,
+        "verify_accept" => t.done_verify_accept,
+        "verify_return" => t.done_verify_return,
+        "escalate" => t.done_escalate,
+        "request_extension" => t.done_request_extension,
+        "decide_extension" => t.done_decide_extension,
+        "split" => t.done_split,
+        _ => return None,
+    })
+}
+
+/// Builds the entry page.
+async fn page_of(
+    state: &AppState,
+    page: &Page,
+    id: Uuid,
+    flash: Option<&'static str>,
+    form_error: Option<FormError>,
+    values: PlanValues,
+) -> Result<EntryPage, PageError> {
+    let lang = page.lang;
+    let now = state.now();
+    let calendar = *state.ledger.calendar();
+    let e = state
+        .ledger
+        .entry_detail(&page.actor, id, now)
+        .await
+        .map_err(|e| PageError::ledger(lang, e))?;
+    let duplicate = match e.possible_duplicate_of {
+        Some(other) if e.summary.status.is_open() => {
+            match state.ledger.entry_detail(&page.actor, other, now).await {
+                Ok(d) => Some(Duplicate {
+                    id: d.summary.id,
+                    number: d.summary.number.clone(),
+                    status: d.summary.status.label(lang),
+                    photos: d.reports.iter().flat_map(|r| r.photos.clone()).collect(),
+                    note: d
+                        .reports
+                        .iter()
+                        .map(|r| r.note.trim())
+                        .find(|n| !n.is_empty())
+                        .unwrap_or_default()
+                        .to_owned(),
+                }),
+                // The other entry left the officer's jurisdiction, or is gone: nothing to show.
+                Err(LedgerError::NotFound) => None,
+                Err(err) => return Err(PageError::ledger(lang, err)),
+            }
+        }
+        _ => None,
+    };
+    let reports: Vec<ReportCard> = e
+        .reports
+        .iter()
+        .map(|r| ReportCard {
+            id: r.id,
+            finder: finder_name(&r.reporter, lang),
+            captured: local(&calendar, r.captured_at),
+            received: local(&calendar, r.received_at),
+            photos: r.photos.clone(),
+            note: r.note.clone(),
+            category: r.category.label(lang),
+            severity: r.severity.label(lang),
+            source: r.source.label(lang),
+            at_risk: r
+                .at_risk
+                .iter()
+                .map(|a| a.label(lang))
+                .collect::<Vec<_>>()
+                .join("、"),
+            place: [&r.site_code, &r.workshop, &r.team]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            gps: r.location.map(|l| format!("{:.5}, {:.5}", l.lat, l.lon)),
+        })
+        .collect();
+    let t = texts(lang);
+    let first_finder = e
+        .summary
+        .first_reporter
+        .as_ref()
+        .map(|r| finder_name(r, lang))
+        .unwrap_or_else(|| t.none.to_owned());
+    let mut others: Vec<String> = reports.iter().skip(1).map(|r| r.finder.clone()).collect();
+    others.dedup();
+    let history = e
+        .history
+        .iter()
+        .map(|h| HistoryLine {
+            when: local(&calendar, h.at),
+            who: h.actor.clone().unwrap_or_else(|| t.en_filing.to_owned()),
+            action: history_action(&h.action, lang),
+            detail: h
+                .details
+                .as_deref()
+                .map(|d| {
+                    // Filing's evidence (JSON) and report ids are for auditors (the API
+                    // has them); the page shows the officers' words.
+                    if d.starts_with('{') || Uuid::parse_str(d).is_ok() {
+                        String::new()
+                    } else {
+                        localize(d, lang)
+                    }
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let open = form_error
+        .as_ref()
+        .map(|f| f.action.clone())
+        .unwrap_or_default();
+    Ok(EntryPage {
+        chrome: page.chrome("ledger", &format!("/entries/{id}")),
+        flash,
+        open,
+        values,
+        levels: RectificationLevel::ALL
+            .iter()
+            .map(|l| (l.wire_name(), l.label(lang)))
+            .collect(),
+        today: calendar.today(now).to_string(),
+        first_finder,
+        other_finders: others.join("、"),
+        created: local(&calendar, e.summary.created_at),
+        before: reports.iter().flat_map(|r| r.photos.clone()).collect(),
+        can_merge: e.allowed_actions.iter().any(|a| a.wire_name() == "merge"),
+        actions: e
+            .allowed_actions
+            .iter()
+            .map(|a| a.wire_name().to_owned())
+            .collect(),
+        history,
+        reports,
+        duplicate,
+        form_error,
+        e,
+    })
+}
+
+/// `GET /entries/{id}`.
+pub async fn entry(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
+    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(page.lang, AppError::NotFound))?;
+    let flash = done.done.as_deref().and_then(|d| done_message(page.t(), d));
+    let p = page_of(&state, &page, id, flash, None, PlanValues::default()).await?;
+    Ok(render(&p).into_response())
+}
+
+/// The fields of every step's form (each form sends its own).
+#[derive(Debug, Default, Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    reason: Option<String>,
+    note: Option<String>,
+    into: Option<String>,
+    accepted: Option<String>,
+    approved: Option<String>,
+    responsible: Option<String>,
+    measures: Option<String>,
+    funds: Option<String>,
+    deadline: Option<String>,
+    contingency: Option<String>,
+    level: Option<String>,
+    new_deadline: Option<String>,
+    report_id: Option<String>,
+}
+
+/// A form's own refusal (a value that does not parse), before the rules are asked.
+fn field_error(action: &str, field: &str, lang: Lang) -> FormError {
+    let t = texts(lang);
+    let (zh, en) = match field {
+        "funds" => (
+            "资金须为不小于零的金额（元，最多两位小数）",
+            "funds must be an amount in yuan, at most two decimals",
+        ),
+        "deadline" | "new_deadline" => ("请填写有效日期", "enter a valid date"),
+        "level" => ("请选择整改层级", "choose a level"),
+        "into" => (
+            "未找到该编号的条目（或不在您的辖区内）",
+            "no entry with this number in your jurisdiction",
+        ),
+        _ => (t.form_has_errors, t.form_has_errors),
+    };
+    FormError {
+        action: action.to_owned(),
+        field: Some(field.to_owned()),
+        message: match lang {
+            Lang::Zh => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        },
+    }
+}
+
+fn date(s: Option<&str>) -> Option<NaiveDate> {
+    s.and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+}
+
+/// The step a form asks for, or the form's own refusal.
+async fn action_of(
+    state: &AppState,
+    page: &Page,
+    action: &str,
+    f: &ActForm,
+) -> Result<OfficerAction, FormError> {
+    let lang = page.lang;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(match action {
+        "confirm" => {
+            let funds = Funds::parse_yuan(f.funds.as_deref().unwrap_or("0"))
+                .ok_or_else(|| field_error(action, "funds", lang))?;
+            let deadline =
+                date(f.deadline.as_deref()).ok_or_else(|| field_error(action, "deadline", lang))?;
+            let level = f
+                .level
+                .as_deref()
+                .and_then(|l| RectificationLevel::from_wire(l).ok())
+                .ok_or_else(|| field_error(action, "level", lang))?;
+            OfficerAction::Confirm(RectificationPlan {
+                responsible: text(&f.responsible),
+                measures: text(&f.measures),
+                funds,
+                deadline,
+                contingency: text(&f.contingency),
+                level,
+            })
+        }
+        "reject" => OfficerAction::Reject {
+            reason: text(&f.reason),
+        },
+        "merge" => {
+            let into = f.into.as_deref().unwrap_or_default().trim();
+            let into = match Uuid::parse_str(into) {
+                Ok(id) => id,
+                Err(_) => state
+                    .ledger
+                    .entry_id_by_number(&page.actor, into.to_owned())
+                    .await
+                    .map_err(|_| field_error(action, "into", lang))?,
+            };
+            OfficerAction::Merge {
+                into,
+                reason: f.reason.clone(),
+            }
+        }
+        "not_duplicate" => OfficerAction::NotDuplicate {
+            reason: f.reason.clone(),
+        },
+        "verify" => OfficerAction::Verify {
+            accepted: f.accepted.as_deref() == Some("true"),
+            note: f.note.clone(),
+        },
+        "escalate" => OfficerAction::Escalate {
+            reason: f.reason.clone(),
+        },
+        "request_extension" => OfficerAction::RequestExtension {
+            new_deadline: date(f.new_deadline.as_deref())
+                .ok_or_else(|| field_error(action, "new_deadline", lang))?,
+            reason: text(&f.reason),
+        },
+        "decide_extension" => OfficerAction::DecideExtension {
+            approved: f.approved.as_deref() == Some("true"),
+            note: f.note.clone(),
+        },
+        "split" => OfficerAction::Split {
+            report_id: f
+                .report_id
+                .as_deref()
+                .and_then(|r| Uuid::parse_str(r).ok())
+                .ok_or_else(|| field_error(action, "report_id", lang))?,
+            reason: text(&f.reason),
+        },
+        _ => {
+            return Err(FormError {
+                action: action.to_owned(),
+                field: None,
+                message: texts(lang).err_not_found.to_owned(),
+            });
+        }
+    })
+}
+
+/// What a done step is called in `?done=`.
+fn done_code(action: &OfficerAction) -> &'static str {
+    match action {
+        OfficerAction::Confirm(_) => "confirm",
+        OfficerAction::Reject { .. } => "reject",
+        OfficerAction::Merge { .. } => "merge",
+        OfficerAction::NotDuplicate { .. } => "not_duplicate",
+        OfficerAction::Rectified { .. } => "rectified",
+        OfficerAction::Verify { accepted: true, .. } => "verify_accept",
+        OfficerAction::Verify { .. } => "verify_return",
+        OfficerAction::Escalate { .. } => "escalate",
+        OfficerAction::RequestExtension { .. } => "request_extension",
+        OfficerAction::DecideExtension { .. } => "decide_extension",
+        OfficerAction::Split { .. } => "split",
+    }
+}
+
+/// Applies a step through the ledger: on success back to the entry shown afterwards, saying
+/// what happened; a refusal of an input rule or of the loop re-renders the page with it next
+/// to its field; anything else is an error page.
+async fn apply(
+    state: &AppState,
+    page: &Page,
+    id: Uuid,
+    form: &str,
+    action: Result<OfficerAction, FormError>,
+    values: PlanValues,
+) -> Result<Response, PageError> {
+    let refused = |fe: FormError, status: StatusCode, values: PlanValues| async move {
+        let p = page_of(state, page, id, None, Some(fe), values).await?;
+        Ok::<Response, PageError>((status, render(&p)).into_response())
+    };
+    let action = match action {
+        Ok(a) => a,
+        Err(fe) => return refused(fe, StatusCode::BAD_REQUEST, values).await,
+    };
+    let code = done_code(&action);
+    match state.ledger.act(&page.actor, id, action, state.now()).await {
+        Ok(shown) => Ok(Redirect::to(&format!("/entries/{shown}?done={code}")).into_response()),
+        Err(e) if is_form_error(&e) => {
+            let status = match e.kind() {
+                hazardsnap_ledger::ErrorKind::Conflict => StatusCode::CONFLICT,
+                hazardsnap_ledger::ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let fe = FormError {
+                action: form.to_owned(),
+                field: e.field().map(str::to_owned),
+                message: localize(&e.to_string(), page.lang),
+            };
+            refused(fe, status, values).await
+        }
+        Err(e) => Err(PageError::ledger(page.lang, e)),
+    }
+}
+
+/// `POST /entries/{id}/act/{action}`: one step, from its form.
+pub async fn act(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, action)): Path<(String, String)>,
+    Form(f): Form<ActForm>,
+) -> Result<Response, PageError> {
+    page.check(&f.csrf)?;
+    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(page.lang, AppError::NotFound))?;
+    let values = PlanValues {
+        responsible: f.responsible.clone().unwrap_or_default(),
+        measures: f.measures.clone().unwrap_or_default(),
+        funds: f.funds.clone().unwrap_or_default(),
+        deadline: f.deadline.clone().unwrap_or_default(),
+        contingency: f.contingency.clone().unwrap_or_default(),
+        level: f.level.clone().unwrap_or_default(),
+    };
+    let step = action_of(&state, &page, &action, &f).await;
+    apply(&state, &page, id, &action, step, values).await
+}
+
+/// `POST /entries/{id}/rectified`: the rectification with after-photos uploaded from the
+/// browser. Every photo goes through the photo pipeline like a phone's (decoded under limits,
+/// oriented, resized, re-encoded without metadata) before it is kept.
+pub async fn rectified(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let lang = page.lang;
+    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(lang, AppError::NotFound))?;
+    let mut csrf = String::new();
+    let mut note = String::new();
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    let bad = |_| {
+        PageError::new(
+            lang,
+            AppError::bad_request("invalid_form", "表单无效 / invalid form"),
+        )
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(bad)?,
+            "note" => note = field.text().await.map_err(bad)?,
+            "photos" => {
+                let bytes = field.bytes().await.map_err(bad)?;
+                if !bytes.is_empty() {
+                    files.push(bytes.to_vec());
+                }
+            }
+            _ => {}
+        }
+    }
+    page.check(&csrf)?;
+    let most = hazardsnap_model::MAX_PHOTOS_PER_REPORT;
+    if files.len() > most {
+        let fe = FormError {
+            action: "rectified".into(),
+            field: Some("photos".into()),
+            message: match lang {
+                Lang::Zh => format!("最多 {most} 张照片"),
+                Lang::En => format!("at most {most} photos"),
+            },
+        };
+        return apply(
+            &state,
+            &page,
+            id,
+            "rectified",
+            Err(fe),
+            PlanValues::default(),
+        )
+        .await;
+    }
+    let mut names = Vec::new();
+    for bytes in files {
+        match super::photos::keep_upload(&state, bytes).await {
+            Ok(sha) => names.push(sha),
+            Err(message) => {
+                let fe = FormError {
+                    action: "rectified".into(),
+                    field: Some("photos".into()),
+                    message: localize(&message, lang),
+                };
+                return apply(
+                    &state,
+                    &page,
+                    id,
+                    "rectified",
+                    Err(fe),
+                    PlanValues::default(),
+                )
+                .await;
+            }
+        }
+    }
+    let step = OfficerAction::Rectified {
+        note,
+        photos: names,
+    };
+    apply(
+        &state,
+        &page,
+        id,
+        "rectified",
+        Ok(step),
+        PlanValues::default(),
+    )
+    .await
+}
+
+#[derive(askama::Template)]
+#[template(path = "notice.html")]
+struct Notice {
+    chrome: Chrome,
+    e: EntryDetail,
+    photos: Vec<String>,
+    today: String,
+    issued_by: String,
+    found: String,
+    note: String,
+    place: String,
+}
+
+/// `GET /entries/{id}/notice`: the printable rectification notice (隐患整改通知书), A4.
+pub async fn notice(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = page.lang;
+    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(lang, AppError::NotFound))?;
+    let now = state.now();
+    let calendar = *state.ledger.calendar();
+    let e = state
+        .ledger
+        .entry_detail(&page.actor, id, now)
+        .await
+        .map_err(|e| PageError::ledger(lang, e))?;
+    let first = e.reports.first();
+    let n = Notice {
+        chrome: page.chrome("ledger", &format!("/entries/{id}/notice")),
+        photos: e
+            .reports
+            .iter()
+            .flat_map(|r| r.photos.clone())
+            .take(4)
+            .collect(),
+        today: calendar.today(now).to_string(),
+        issued_by: format!("{}（{}）", page.actor.name(), page.actor.role().label(lang)),
+        found: local(&calendar, e.summary.created_at),
+        note: e
+            .reports
+            .iter()
+            .map(|r| r.note.trim())
+            .find(|n| !n.is_empty())
+            .unwrap_or_default()
+            .to_owned(),
+        place: first
+            .map(|r| {
+                [&r.site_code, &r.workshop, &r.team]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+            .unwrap_or_default(),
+        e,
+    };
+    Ok(render(&n).into_response())
+}

@@ -9,6 +9,10 @@ prev=""
 for a in "$@"; do
   case "$a" in
     --version | -v) echo "stand-in-cc 0 (no C compiler for this target here)"; exit 0 ;;
+    # cc-rs asks the compiler's family by preprocessing a probe: answer "gcc" (GNU flags)...
+    -E) echo '"gcc"'; exit 0 ;;
+    # ... and whether it takes MSVC's flags: no.
+    '-?') exit 1 ;;
   esac
   [ "$prev" = "-o" ] && out="$a"
   case "$a" in -o?*) out="${a#-o}" ;; esac

@@ -144,6 +144,9 @@ final class AppModel: ObservableObject {
 
     /// One sync run, if the network allows; then the list again.
     func sync(workerAsked: Bool) async {
+        if enrollment == nil {
+            enrollment = try? await openCore().enrollment()
+        }
         guard SyncPolicy.mayRun(enrolled: enrollment != nil || workerAsked, online: online, expensive: expensive, unmeteredOnly: unmeteredOnly) else {
             if workerAsked { status = Words("没有可用网络，恢复后自动发送", "No usable network; reports are sent when it is back") }
             return

@@ -7,6 +7,7 @@ package org.hazardsnap.app.ui
 
 import android.content.Context
 import androidx.camera.core.CameraSelector
+import androidx.camera.core.ExperimentalGetImage
 import androidx.camera.core.ImageAnalysis
 import androidx.camera.core.ImageCapture
 import androidx.camera.core.ImageCaptureException
@@ -61,6 +62,7 @@ private fun take(context: Context, capture: ImageCapture, onPhoto: (File) -> Uni
 }
 
 /** Reads QR codes; calls [onCode] with the first one seen. */
+@androidx.annotation.OptIn(markerClass = [ExperimentalGetImage::class]) // ImageProxy.image for ML Kit
 @Composable
 fun QrScanner(modifier: Modifier, onCode: (String) -> Unit) {
     val owner = LocalLifecycleOwner.current

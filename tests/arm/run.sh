@@ -10,7 +10,8 @@
 #                             tokio, uniffi on aarch64) and the Swift ABI check (checksums the
 #                             Swift bindings expect) against the aarch64 static library
 #   tests/arm/run.sh --check-mobile
-#                             `cargo check -p hazardsnap-core` for aarch64-linux-android and
+#                             `cargo check -p hazardsnap-core` for aarch64-linux-android,
+#                             armv7-linux-androideabi, x86_64-linux-android and
 #                             aarch64-apple-ios: the Rust code (ours and every dependency's
 #                             target-specific code) type-checked against the real std of those
 #                             targets. There is no NDK or Xcode here, so the C parts (SQLite,
@@ -76,7 +77,7 @@ if [ "$core" = 1 ]; then
 fi
 
 if [ "$check_mobile" = 1 ]; then
-  for t in aarch64-linux-android aarch64-apple-ios; do
+  for t in aarch64-linux-android armv7-linux-androideabi x86_64-linux-android aarch64-apple-ios; do
     step "arm: cargo check -p hazardsnap-core --target $t (C stand-in compiler)"
     v="$(echo "$t" | tr '-' '_')"
     # cc-rs asks xcrun for the iOS SDK unless SDKROOT names one: an empty folder will do here.

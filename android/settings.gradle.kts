@@ -1,4 +1,5 @@
-// The Android library module that wraps the Rust phone core (hazardsnap-core).
+// The modules of the Android build: the core's bindings library, the plain-Kotlin logic of
+// the screens, and the app.
 pluginManagement {
     repositories {
         google()
@@ -7,10 +8,11 @@ pluginManagement {
     }
 }
 dependencyResolutionManagement {
+    repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
     repositories {
         google()
         mavenCentral()
     }
 }
 rootProject.name = "hazardsnap-android"
-include(":hazardsnap-core")
+include(":hazardsnap-core", ":hazardsnap-logic", ":app")

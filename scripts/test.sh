@@ -2,11 +2,14 @@
 # Runs every test of hazardsnap: the Rust workspace (unit, integration and end-to-end tests
 # against real SQLite files and real servers on loopback), the photo pipeline's pure-Rust build,
 # the Python FFI bench that drives the phone core through its generated bindings, the API
-# fuzzing of the server binary against its OpenAPI document, then the check that the checked-in
-# Kotlin and Swift bindings match the code.
+# fuzzing of the server binary against its OpenAPI document, the Android app's Kotlin (logic,
+# adapter, JVM copy of the bindings) on the JVM with the real core and server, the Swift
+# bindings' ABI checked from C, the photo pipeline cross-built for aarch64 and tested under qemu,
+# then the check that the checked-in Kotlin and Swift bindings match the code.
 #
 # On a machine with only the Rust toolchain, parts that need other tools (python3 with pytest,
-# python3 with venv) are skipped with a message. Under CI (CI=true) a missing tool is a failure: CI installs them.
+# python3 with venv, a JDK with npm, JNA and JUnit, the aarch64 cross compiler and qemu) are
+# skipped with a message. Under CI (CI=true) a missing tool is a failure: CI installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=tests/common.sh
@@ -43,6 +46,31 @@ python_suite "Python FFI tests" 'import pytest' tests/python/run.sh \
   "Python FFI tests need python3 with pytest (pip install pytest)"
 python_suite "API fuzzing against the OpenAPI document" 'import venv, ensurepip' tests/api/run.sh \
   "API fuzzing needs python3 with venv (it installs schemathesis from PyPI)"
+
+# A suite that needs tools beyond Rust: runs SCRIPT when CHECK (a shell command) succeeds, else
+# skips it (fails under CI).
+tool_suite() { # TITLE CHECK SCRIPT MISSING
+  [ -x "$3" ] || return 0
+  step "$1"
+  if bash -c "$2" >/dev/null 2>&1; then
+    "$3"
+  else
+    skip "$4"
+  fi
+}
+
+tool_suite "Kotlin on the JVM: the Android app's logic and bindings with the real core and server" \
+  'command -v java && command -v javac && [ -f /usr/share/java/jna.jar ] && [ -f /usr/share/java/junit4.jar ] && { command -v npm || [ -x tests/kotlin/node_modules/kotlin-compiler/bin/kotlinc ]; }' \
+  tests/kotlin/run.sh \
+  "the Kotlin suite needs a JDK, npm, and Debian's libjna-java and junit4 (apt-get install default-jdk-headless npm libjna-java junit4)"
+tool_suite "Swift ABI: the Swift bindings' checksums, symbols and the hidden SQLite, from C" \
+  'command -v cc && printf "#include <sqlite3.h>\n" | cc -E - ' \
+  tests/swift-abi/run.sh \
+  "the Swift ABI check needs a C compiler and the SQLite headers (apt-get install libsqlite3-dev)"
+tool_suite "ARM: the photo pipeline (NEON) cross-built for aarch64 and tested under qemu" \
+  'command -v aarch64-linux-gnu-gcc && command -v qemu-aarch64 && rustup target list --installed | grep -qx aarch64-unknown-linux-gnu' \
+  tests/arm/run.sh \
+  "the ARM suite needs rustup target add aarch64-unknown-linux-gnu and apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 if [ -x scripts/check-bindings.sh ]; then
   step "generated Kotlin/Swift bindings in sync"

@@ -4643,6 +4643,75 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_hazardsnap_core_checksum_func_core_version() != 16843) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_acknowledge_damage() != 4370) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_capture() != 52489) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_damage_notice() != 279) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_data_dir() != 27419) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_delete_report() != 30088) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_edit_draft() != 21506) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_get_report() != 39397) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_list_reports() != 50033) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_outbox_counts() != 64615) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_prune_photos() != 44045) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_queue_report() != 9797) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_storage_use() != 17730) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_thumbnail() != 6402) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_enroll() != 48531) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_enrollment() != 48499) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_set_unmetered_only() != 52438) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_sync() != 20637) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_progresslistener_on_progress() != 60471) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_canceltoken_cancel() != 51731) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_canceltoken_is_cancelled() != 182) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_constructor_hazardcore_open() != 35834) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_constructor_canceltoken_new() != 39189) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
     uniffiCallbackInitProgressListener()
     return InitializationResult.ok

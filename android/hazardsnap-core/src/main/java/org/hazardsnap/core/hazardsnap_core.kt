@@ -4145,10 +4145,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4161,10 +4161,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "index=${ `index` }, code=${ `code` }, message=${ `message` }"
+            get() = "index=${ `index` }, code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4174,10 +4174,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4187,10 +4187,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4200,10 +4200,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4213,10 +4213,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4226,10 +4226,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4239,10 +4239,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4252,10 +4252,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4265,10 +4265,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
     /**
@@ -4278,10 +4278,10 @@ sealed class HazardException: kotlin.Exception() {
         
         val `code`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `userMessage`: kotlin.String
         ) : HazardException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }"
+            get() = "code=${ `code` }, userMessage=${ `userMessage` }"
     }
     
 
@@ -4358,68 +4358,68 @@ public object FfiConverterTypeHazardError : FfiConverterRustBuffer<HazardExcepti
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.InvalidPhoto -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterUInt.allocationSize(value.`index`)
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.InvalidArgument -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.NotFound -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.NotEditable -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.Busy -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.Storage -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.Network -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.NotEnrolled -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.Cancelled -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
             is HazardException.Internal -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`userMessage`)
             )
         }
     }
@@ -4429,68 +4429,68 @@ public object FfiConverterTypeHazardError : FfiConverterRustBuffer<HazardExcepti
             is HazardException.InvalidReport -> {
                 buf.putInt(1)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.InvalidPhoto -> {
                 buf.putInt(2)
                 FfiConverterUInt.write(value.`index`, buf)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.InvalidArgument -> {
                 buf.putInt(3)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.NotFound -> {
                 buf.putInt(4)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.NotEditable -> {
                 buf.putInt(5)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.Busy -> {
                 buf.putInt(6)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.Storage -> {
                 buf.putInt(7)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.Network -> {
                 buf.putInt(8)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.NotEnrolled -> {
                 buf.putInt(9)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.Cancelled -> {
                 buf.putInt(10)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
             is HazardException.Internal -> {
                 buf.putInt(11)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`userMessage`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

@@ -5,10 +5,11 @@
 # fuzzing of the server binary against its OpenAPI document, the Android app's Kotlin (logic,
 # adapter, JVM copy of the bindings) on the JVM with the real core and server, the Swift
 # bindings' ABI checked from C, the photo pipeline cross-built for aarch64 and tested under qemu,
-# then the check that the checked-in Kotlin and Swift bindings match the code.
+# the officers' pages in a real Chromium, then the check that the checked-in Kotlin and Swift bindings match the code.
 #
 # On a machine with only the Rust toolchain, parts that need other tools (python3 with pytest,
-# python3 with venv, a JDK with npm, JNA and JUnit, the aarch64 cross compiler and qemu) are
+# python3 with venv, a JDK with npm, JNA and JUnit, the aarch64 cross compiler and qemu,
+# node with Chromium and a Chinese font) are
 # skipped with a message. Under CI (CI=true) a missing tool is a failure: CI installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,11 @@ tool_suite "ARM: the photo pipeline (NEON) cross-built for aarch64 and tested un
   'command -v aarch64-linux-gnu-gcc && command -v qemu-aarch64 && rustup target list --installed | grep -qx aarch64-unknown-linux-gnu' \
   tests/arm/run.sh \
   "the ARM suite needs rustup target add aarch64-unknown-linux-gnu and apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
+
+tool_suite "the officers' pages in Chromium (playwright-core, axe-core)" \
+  'command -v node && command -v npm && [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && fc-list :lang=zh | grep -q .' \
+  tests/web/run.sh \
+  "the browser suite needs node, npm, Chromium and a Chinese font (apt-get install npm chromium fonts-noto-cjk)"
 
 if [ -x scripts/check-bindings.sh ]; then
   step "generated Kotlin/Swift bindings in sync"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by the test and CI scripts (.ci/run, scripts/test.sh, tests/python/run.sh,
-# tests/api/run.sh, tests/kotlin/run.sh, tests/swift-abi/run.sh, tests/arm/run.sh, the mobile
-# bindings script): where the workspace and its build are, how a
+# tests/api/run.sh, tests/kotlin/run.sh, tests/swift-abi/run.sh, tests/arm/run.sh,
+# tests/web/run.sh, the mobile bindings script): where the workspace and its build are, how a
 # step is announced, the one build command that reuses what `cargo test --workspace` built, and
 # a script's own virtualenv.
 

@@ -242,7 +242,8 @@ impl IntoResponse for AppError {
 
 /// Gives a JSON body to the answers that the framework and the tower layers make on their own
 /// (405, 408 on timeout, 413, a panic's 500…), so that every error a client sees has the same
-/// shape. Answers that are already JSON, or successes, pass unchanged.
+/// shape. Answers that are already JSON, the pages' own HTML error pages, and successes pass
+/// unchanged.
 pub async fn json_error_bodies<B>(response: axum::http::Response<B>) -> Response
 where
     B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
@@ -253,12 +254,12 @@ where
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    let has_body = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if has_body {
         return response;
     }
     let (code, message) = match status {

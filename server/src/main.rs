@@ -1,7 +1,8 @@
 //! `hazardsnap-server`: the command line of `CONTRACT.md` around the server library.
 //!
 //! ```text
-//! hazardsnap-server serve [--data DIR] [--listen ADDR] [--demo]
+//! hazardsnap-server serve [--data DIR] [--listen ADDR] [--demo] [--time-zone TZ]
+//!                          [--map-tiles URL [--map-attribution TEXT]]
 //! hazardsnap-server org import [--data DIR] FILE
 //! ```
 
@@ -17,6 +18,10 @@ use hazardsnap_server::{AppState, Config, Server, shutdown_signal};
 
 fn parse_calendar(name: &str) -> Result<Calendar, String> {
     Calendar::from_name(name)
+}
+
+fn parse_tiles(url: &str) -> Result<String, String> {
+    hazardsnap_server::web::check_tile_url(url).map(str::to_owned)
 }
 
 /// 隐患随手拍 服务端 / hazardsnap server.
@@ -45,6 +50,14 @@ enum Command {
         /// name): it decides "today", deadlines and the year of ledger numbers.
         #[arg(long, default_value = "Asia/Shanghai", env = "HAZARDSNAP_TIME_ZONE", value_parser = parse_calendar)]
         time_zone: Calendar,
+        /// 地图瓦片服务地址（含 {z} {x} {y}），配置后关键点页显示在办隐患地图；不配置则只显示列表 /
+        /// the map's tile server URL template (with {z}, {x}, {y}): the site points page then
+        /// shows the open entries on a map; without it, a list.
+        #[arg(long, env = "HAZARDSNAP_MAP_TILES", value_parser = parse_tiles)]
+        map_tiles: Option<String>,
+        /// 地图署名（瓦片服务许可要求显示的文字）/ the attribution the tile server's licence asks for.
+        #[arg(long, env = "HAZARDSNAP_MAP_ATTRIBUTION", requires = "map_tiles")]
+        map_attribution: Option<String>,
     },
     /// 组织名册 / the organisation roster.
     Org {
@@ -97,12 +110,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             time_zone,
+            map_tiles,
+            map_attribution,
         } => {
             let shutdown = shutdown_signal();
             let config = Config {
                 data_dir: data,
                 listen,
                 calendar: time_zone,
+                map_tiles,
+                map_attribution,
                 ..Config::new()
             };
             let state = AppState::open(config)?;

@@ -58,6 +58,8 @@ pub struct Config {
     /// The tile server of the site points' map (e.g. `https://tiles.example/{z}/{x}/{y}.png`);
     /// none: the site points are shown as a list (districts often have no internet).
     pub map_tiles: Option<String>,
+    /// The attribution the tile server's licence asks to be shown on the map.
+    pub map_attribution: Option<String>,
     /// Deduplication thresholds and weights. `serve` reads them from `DATA/dedup.toml` when
     /// that file exists (every field optional), else the measured defaults.
     pub dedup: DedupConfig,
@@ -100,6 +102,7 @@ impl Config {
             // An hour unused: an office PC left logged in does not stay so all afternoon.
             session_idle: Duration::from_secs(3600),
             map_tiles: None,
+            map_attribution: None,
             dedup: DedupConfig::default(),
             calendar: Calendar::default(),
         }

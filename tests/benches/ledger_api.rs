@@ -151,8 +151,11 @@ fn start(bin: &Path, data: &Path) -> anyhow::Result<Running> {
         .stderr(Stdio::null())
         .spawn()?;
     let stdout = child.stdout.take().expect("stdout");
+    let mut reader = std::io::BufReader::new(stdout);
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+    std::io::BufRead::read_line(&mut reader, &mut line)?;
+    // Keep draining what else the server prints, so it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let addr = line
         .trim()
         .strip_prefix("listening on ")
@@ -206,7 +209,7 @@ async fn run_once(bin: &Path, work: &Workload) -> anyhow::Result<Run> {
     let data = dir.path().join("data");
     let server = start(bin, &data)?;
     let http = reqwest::Client::new();
-    let base = format!("http://{}", server.base);
+    let base = server.base.clone();
     let mut tokens = Vec::new();
     for e in 1..=6 {
         let v: serde_json::Value = http

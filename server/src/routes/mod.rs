@@ -29,8 +29,22 @@ use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-async fn not_found() -> AppError {
-    AppError::NotFound
+/// An unknown address: a page in the reader's language for a browser, the JSON error for
+/// everything else (and always under `/api/`).
+async fn not_found(request: Request<axum::body::Body>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, _) = request.into_parts();
+    let wants_page = !parts.uri.path().starts_with("/api/")
+        && parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    if wants_page {
+        crate::web::PageError::new(crate::web::lang_of(&parts), AppError::NotFound).into_response()
+    } else {
+        AppError::NotFound.into_response()
+    }
 }
 
 /// Builds the application: routes, state and layers.

@@ -29,6 +29,22 @@ const FILES: &[Asset] = &[
         bytes: include_bytes!("../../assets/app.js"),
     },
     Asset {
+        name: "map.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/map.js"),
+    },
+    // Leaflet 1.9.4 (BSD-2-Clause, assets/vendor/leaflet/): the map page only.
+    Asset {
+        name: "leaflet.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/vendor/leaflet/leaflet.js"),
+    },
+    Asset {
+        name: "leaflet.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/vendor/leaflet/leaflet.css"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../assets/favicon.svg"),

@@ -26,6 +26,9 @@ texts! {
     app_name: "隐患随手拍", "Hazard Snapshots";
     app_tagline: "查身边隐患　保职工安全　促企业发展", "Find the hazards around you · keep workers safe · help enterprises develop";
     lang_switch: "English", "中文";
+    lp: "（", " (";
+    rp: "）", ")";
+    colon: "：", ": ";
     skip_to_content: "跳到正文", "Skip to content";
     nav_workbench: "工作台", "Workbench";
     nav_review: "待审核", "Review";
@@ -216,6 +219,13 @@ texts! {
     dr_hint: "高危行业（化工、非煤矿山、冶金、建筑、交通、建材，尤其危险化学品）与非公中小企业优先；记录种子，任何人可复核。", "High-risk industries first (chemicals, non-coal mining, metallurgy, construction, transport, building materials; hazardous chemicals above all) and private SMEs; the seed is recorded so anyone can check the draw.";
 
     mp_title: "现场关键点", "Site points";
+    mp_map_title: "在办隐患地图", "Open hazards on the map";
+    mp_map_hint: "圆点为在办隐患（红色：重大；加粗边框：逾期），点击查看条目。", "Each dot is an open hazard (red: major; thick border: overdue); click one to open its entry.";
+    mp_map_unplaced: "{n} 个在办条目无定位，未在图上显示", "{n} open entries have no location and are not on the map";
+    mp_map_beyond: "另有 {n} 个较早的在办条目未显示（地图最多显示 {limit} 个）", "{n} older open entries are not drawn (the map shows at most {limit})";
+    mp_map_loading: "正在载入地图……", "Loading the map…";
+    mp_map_failed: "地图数据载入失败，请刷新页面。", "The map's data did not load: reload the page.";
+    mp_list_title: "关键点列表", "Site points as a list";
     mp_open: "在办条目", "Open entries";
     mp_no_tiles: "未配置地图服务，以列表显示。", "No map tile server is configured: shown as a list.";
     mp_code: "编号", "Code";

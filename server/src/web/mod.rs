@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/devices/{id}/revoke", post(pages::revoke_device))
         .route("/admin/roster", post(pages::roster))
         .route("/admin/codes/{code}", get(pages::code_poster))
+        .route("/sites/map.json", get(pages::map_points))
         .route("/thumbs/{sha256}", get(pages::thumbnail))
         .route("/assets/{name}", get(assets::serve))
 }
@@ -95,6 +96,23 @@ pub async fn security_headers(
         HeaderValue::from_static("same-origin"),
     );
     response
+}
+
+/// Checks a tile URL template: `http(s)://host/…` with `{z}`, `{x}` and `{y}`.
+pub fn check_tile_url(url: &str) -> Result<&str, String> {
+    if tile_origin(url).is_none() {
+        return Err(format!(
+            "瓦片地址须为 http(s)://主机/… / the tile URL must be http(s)://host/…: {url}"
+        ));
+    }
+    for part in ["{z}", "{x}", "{y}"] {
+        if !url.contains(part) {
+            return Err(format!(
+                "瓦片地址缺少 {part} / the tile URL lacks {part}: {url}"
+            ));
+        }
+    }
+    Ok(url)
 }
 
 /// `https://host` of a tile URL template.
@@ -389,5 +407,14 @@ mod tests {
         );
         assert_eq!(tile_origin("javascript:alert(1)"), None);
         assert_eq!(tile_origin("https://a; script-src *"), None);
+    }
+
+    #[test]
+    fn a_tile_url_needs_an_origin_and_the_three_placeholders() {
+        assert!(check_tile_url("http://10.0.0.5:8081/{z}/{x}/{y}.png").is_ok());
+        let e = check_tile_url("http://10.0.0.5/{z}/{x}.png").unwrap_err();
+        assert!(e.contains("{y}"), "{e}");
+        assert!(check_tile_url("file:///tiles/{z}/{x}/{y}.png").is_err());
+        assert!(check_tile_url("tiles/{z}/{x}/{y}.png").is_err());
     }
 }

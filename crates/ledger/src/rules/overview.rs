@@ -11,7 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::reads::{order, predicates, summaries};
-use super::{due_within, open_statuses, overdue};
+use super::{due_within, is_overdue, open_statuses, overdue};
 use crate::calendar::Calendar;
 use crate::error::{LedgerResult, RepoResult};
 use crate::repo::ReadTx;
@@ -94,6 +94,43 @@ pub struct SitePointView {
     /// Open entries with a report at it.
     pub open_entries: u64,
 }
+
+/// An open entry placed on the map (地图): where its first report with a place was made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapPoint {
+    /// The entry.
+    pub id: Uuid,
+    /// Its ledger number.
+    pub number: String,
+    /// Its enterprise's name.
+    pub enterprise_name: String,
+    /// Status in the loop.
+    pub status: LedgerStatus,
+    /// 一般 / 重大.
+    pub severity: Severity,
+    /// Category.
+    pub category: Category,
+    /// Open past its deadline.
+    pub overdue: bool,
+    /// Latitude (WGS 84, as the phone or the site point gives it).
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// The open entries on the map, and how many open entries have no place at all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapView {
+    /// Placed entries, the most recent first.
+    pub points: Vec<MapPoint>,
+    /// Of the most recent open entries, those with no GPS location and no known site point.
+    pub unplaced: u64,
+    /// Open entries beyond the map's limit (not drawn).
+    pub beyond_limit: u64,
+}
+
+/// The most open entries a map draws at once.
+pub const MAP_LIMIT: u64 = 2_000;
 
 /// Statuses of hazards found (not rejected, not merged).
 fn found_statuses() -> Vec<LedgerStatus> {
@@ -410,6 +447,79 @@ impl Ledger {
                         point: p,
                     })
                     .collect())
+            })
+            .await
+    }
+}
+
+impl Ledger {
+    /// The open entries of the officer's jurisdiction on a map: each at its first report's
+    /// GPS location, else at its first report's site point; the most recent [`MAP_LIMIT`].
+    pub async fn map(&self, actor: &Actor, now: DateTime<Utc>) -> LedgerResult<MapView> {
+        let today = self.settings.calendar.today(now);
+        let scope = actor.jurisdiction.scope();
+        let open = vec![EntryPredicate::StatusIn(open_statuses())];
+        let query = EntryQuery {
+            scope: scope.clone(),
+            filter: open.clone(),
+            order: crate::repo::query::EntryOrder::NewestFirst,
+            offset: 0,
+            limit: MAP_LIMIT,
+        };
+        self.repo
+            .read(move |tx| {
+                let records = tx.entries(&query)?;
+                let total = count(tx, &scope, &open)?;
+                let ids: Vec<Uuid> = records.iter().map(|r| r.entry.id).collect();
+                let mut reports = tx.reports_of_entries(&ids)?;
+                reports.sort_by_key(|r| (r.submission.captured_at, r.id));
+                let mut sites: HashMap<String, Option<(f64, f64)>> = HashMap::new();
+                let mut place: HashMap<Uuid, (f64, f64)> = HashMap::new();
+                for r in &reports {
+                    let Some(entry) = r.entry_id else { continue };
+                    if place.contains_key(&entry) {
+                        continue;
+                    }
+                    let at = match (&r.submission.location, &r.submission.site_code) {
+                        (Some(l), _) => Some((l.lat, l.lon)),
+                        (None, Some(code)) => match sites.get(code) {
+                            Some(p) => *p,
+                            None => {
+                                let p = tx.site_point(code)?.map(|p| (p.lat, p.lon));
+                                sites.insert(code.clone(), p);
+                                p
+                            }
+                        },
+                        (None, None) => None,
+                    };
+                    if let Some(at) = at {
+                        place.insert(entry, at);
+                    }
+                }
+                let points: Vec<MapPoint> = records
+                    .into_iter()
+                    .filter_map(|r| {
+                        let (lat, lon) = place.get(&r.entry.id).copied()?;
+                        let e = r.entry;
+                        Some(MapPoint {
+                            overdue: is_overdue(e.status, e.deadline, today),
+                            id: e.id,
+                            number: e.number,
+                            enterprise_name: r.enterprise_name,
+                            status: e.status,
+                            severity: e.severity,
+                            category: e.category,
+                            lat,
+                            lon,
+                        })
+                    })
+                    .collect();
+                let drawn = ids.len() as u64;
+                Ok(MapView {
+                    unplaced: drawn - points.len() as u64,
+                    beyond_limit: total.saturating_sub(drawn),
+                    points,
+                })
             })
             .await
     }

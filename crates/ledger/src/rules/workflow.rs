@@ -484,7 +484,7 @@ fn merge(
             by,
             with_reason(
                 format!(
-                    "并入 {}（{moved} 份报告）/ {} merged in ({moved} reports)",
+                    "{} 并入本条目（{moved} 份报告）/ {} merged into this entry ({moved} reports)",
                     e.number, e.number
                 ),
                 reason,

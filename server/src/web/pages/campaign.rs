@@ -1,12 +1,10 @@
-//! The campaign's lists as pages: the reward lists (奖励名单), the supervision draws
-//! (督导抽查) with a form for a new one, and the site points (现场关键点) with their open
-//! entries.
+//! The campaign's lists as pages: the reward lists (奖励名单) and the supervision draws
+//! (督导抽查) with a form for a new one.
 
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use hazardsnap_ledger::rules::overview::SitePointView;
 use hazardsnap_ledger::views::{RewardKind, RewardLine};
 use hazardsnap_model::Jurisdiction;
 use rand::RngCore;
@@ -199,32 +197,4 @@ pub async fn create_draw(
         }
         Err(e) => Err(PageError::ledger(page.lang, e)),
     }
-}
-
-#[derive(askama::Template)]
-#[template(path = "sites.html")]
-struct Sites {
-    chrome: Chrome,
-    sites: Vec<SitePointView>,
-}
-
-impl Sites {
-    fn gps(&self, s: &SitePointView) -> String {
-        format!("{:.5}, {:.5}", s.point.lat, s.point.lon)
-    }
-}
-
-/// `GET /sites`: the site points of the jurisdiction with their open entries.
-pub async fn sites(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let lang = page.lang;
-    let sites = state
-        .ledger
-        .site_points(&page.actor)
-        .await
-        .map_err(|e| PageError::ledger(lang, e))?;
-    let s = Sites {
-        chrome: page.chrome("sites", "/sites"),
-        sites,
-    };
-    Ok(render(&s).into_response())
 }

@@ -623,7 +623,14 @@ pub async fn notice(
             .take(4)
             .collect(),
         today: calendar.today(now).to_string(),
-        issued_by: format!("{}（{}）", page.actor.name(), page.actor.role().label(lang)),
+        // The issuing unit, then who issued it.
+        issued_by: format!(
+            "{}{}{}{}",
+            page.actor.role().label(lang),
+            texts(lang).lp,
+            page.actor.name(),
+            texts(lang).rp
+        ),
         found: local(&calendar, e.summary.created_at),
         note: e
             .reports

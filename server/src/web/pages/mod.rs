@@ -6,15 +6,17 @@ mod campaign;
 mod entry;
 mod home;
 mod ledger;
+mod map;
 mod photos;
 mod review;
 mod stats;
 
 pub use admin::{admin, code_poster, revoke_device, roster};
-pub use campaign::{create_draw, draws, rewards, sites};
+pub use campaign::{create_draw, draws, rewards};
 pub use entry::{act, entry, notice, rectified};
 pub use home::{home, login, logout, switch_lang};
 pub use ledger::{ledger, ledger_print};
+pub use map::{map_points, sites};
 pub use photos::{MAX_UPLOAD_BYTES, thumbnail};
 pub use review::review;
 pub use stats::stats;

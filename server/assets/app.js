@@ -1,7 +1,7 @@
 // hazardsnap 隐患随手拍 — the officers' pages' one script, served from the binary (the
 // Content-Security-Policy allows no inline script). Everything works without it; it adds the
 // photo lightbox, the review inbox's keyboard shortcuts, confirmation of irreversible steps,
-// and the print button.
+// the print button, and the training form's drill-only fields shown for a drill alone.
 (function () {
   "use strict";
 
@@ -76,6 +76,27 @@
     else if (e.key === "r" && href) { window.location.href = href + "#reject"; }
   });
   if (items.length) { focusItem(0); }
+
+  // On a phone the navigation is one row that scrolls sideways: show the current item.
+  var nav = document.querySelector(".top nav");
+  var here = nav && nav.querySelector("a[aria-current=page]");
+  if (here && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = Math.max(0, here.offsetLeft - nav.offsetLeft - 16);
+  }
+
+  // The training form: the drill-only fields (scenario, teams, findings) show, and are sent,
+  // only when the kind is a drill. Without the script they stay visible and the rules decide.
+  var kind = document.querySelector("[data-kind-switch]");
+  var drillOnly = document.querySelector("[data-drill-only]");
+  if (kind && drillOnly) {
+    var syncKind = function () {
+      var drill = kind.value === "drill";
+      drillOnly.hidden = !drill;
+      drillOnly.disabled = !drill;
+    };
+    kind.addEventListener("change", syncKind);
+    syncKind();
+  }
 
   // An action named in the address (#confirm, #reject…) opens its form.
   if (location.hash) {

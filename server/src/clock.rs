@@ -34,6 +34,12 @@ impl TestClock {
         TestClock::default()
     }
 
+    /// Sets the clock to `at` (it runs on from there).
+    pub fn set(&self, at: DateTime<Utc>) {
+        let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        *o = at - Utc::now();
+    }
+
     /// Moves the clock forward (or back) by `by`.
     pub fn advance(&self, by: Duration) {
         let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());

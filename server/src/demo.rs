@@ -98,6 +98,27 @@ fn demo_plan(deadline: chrono::NaiveDate) -> RectificationPlan {
     }
 }
 
+/// The officer who marks an enterprise's hazards rectified in the demo: its enterprise union's
+/// officer, else its town's.
+fn rectifier_of(roster: &Roster, enterprise: &str) -> Option<Actor> {
+    let town = roster.enterprise(enterprise).map(|e| e.town.clone());
+    let user = roster
+        .users
+        .iter()
+        .find(|u| u.role == Role::Enterprise && u.scope.as_deref() == Some(enterprise))
+        .or_else(|| {
+            roster
+                .users
+                .iter()
+                .find(|u| u.role == Role::Town && u.scope == town)
+        })?;
+    Actor::of(Officer {
+        username: user.username.clone(),
+        role: user.role,
+        scope: user.scope.clone(),
+    })
+}
+
 /// Enrolls demo phones, sends [`DEMO_REPORTS`] reports and moves them over the loop. Returns
 /// how many entries ended in each status, for the start-up message.
 pub async fn load_demo_reports(
@@ -113,7 +134,13 @@ pub async fn load_demo_reports(
             let name = format!("演示手机-{}-{k}", code.enterprise);
             let enrolled_at = now - Duration::days(60 + i as i64);
             if let Some(e) = ledger
-                .enroll(code.code.clone(), name, token_sha256(&token), enrolled_at)
+                .enroll(
+                    code.code.clone(),
+                    name,
+                    None,
+                    token_sha256(&token),
+                    enrolled_at,
+                )
                 .await?
             {
                 devices.push(Device {
@@ -261,8 +288,17 @@ pub async fn load_demo_reports(
                 _ => {}
             },
         }
+        // Separated duties: the enterprise's union (or its town's) marks the work done, the
+        // district confirms, rejects, merges and verifies.
+        let rectifier =
+            rectifier_of(roster, &device.enterprise).unwrap_or_else(|| district.clone());
         for step in steps {
-            match ledger.act(&district, entry, step, received).await {
+            let who = if matches!(step, OfficerAction::Rectified { .. }) {
+                &rectifier
+            } else {
+                &district
+            };
+            match ledger.act(who, entry, step, received).await {
                 Ok(_) => {}
                 Err(LedgerError::Repo(e)) => return Err(LedgerError::Repo(e).into()),
                 Err(refused) => tracing::warn!(error = %refused, "demo step refused"),

@@ -33,6 +33,7 @@ pub mod sqlite;
 pub mod state;
 pub mod throttle;
 pub mod web;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -102,6 +103,12 @@ impl Server {
                 }
             }
         });
+        let webhooks = self
+            .state
+            .config
+            .webhook
+            .clone()
+            .map(|t| tokio::spawn(crate::webhooks::run(self.state.clone(), t)));
         let app = router(self.state);
         // The peer address reaches handlers only for the failed-login counter; it is never
         // logged or stored.
@@ -112,6 +119,9 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await;
         sweeper.abort();
+        if let Some(w) = webhooks {
+            w.abort();
+        }
         served
     }
 }

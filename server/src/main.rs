@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! hazardsnap-server serve [--data DIR] [--listen ADDR] [--demo] [--time-zone TZ]
-//!                          [--map-tiles URL [--map-attribution TEXT]]
+//!                          [--map-tiles URL [--map-attribution TEXT]] [--monthly-due-day N]
+//!                          [--webhook-url URL --webhook-secret SECRET]
 //! hazardsnap-server org import [--data DIR] FILE
 //! ```
 
@@ -58,6 +59,17 @@ enum Command {
         /// 地图署名（瓦片服务许可要求显示的文字）/ the attribution the tile server's licence asks for.
         #[arg(long, env = "HAZARDSNAP_MAP_ATTRIBUTION", requires = "map_tiles")]
         map_attribution: Option<String>,
+        /// 月报截止日（次月几号，1–28）/ the day of the following month the towns' monthly
+        /// reports are due (1–28).
+        #[arg(long, default_value_t = 25, env = "HAZARDSNAP_MONTHLY_DUE_DAY", value_parser = clap::value_parser!(u32).range(1..=28))]
+        monthly_due_day: u32,
+        /// 事件推送地址（可选）：台账每一步以 JSON 推送，HMAC-SHA256 签名 / push every ledger step as
+        /// signed JSON to this URL (optional).
+        #[arg(long, env = "HAZARDSNAP_WEBHOOK_URL", requires = "webhook_secret")]
+        webhook_url: Option<String>,
+        /// 推送签名密钥 / the webhook's signing secret.
+        #[arg(long, env = "HAZARDSNAP_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
     },
     /// 组织名册 / the organisation roster.
     Org {
@@ -112,6 +124,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             time_zone,
             map_tiles,
             map_attribution,
+            monthly_due_day,
+            webhook_url,
+            webhook_secret,
         } => {
             let shutdown = shutdown_signal();
             let config = Config {
@@ -120,6 +135,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 calendar: time_zone,
                 map_tiles,
                 map_attribution,
+                monthly_due_day,
+                webhook: webhook_url.zip(webhook_secret).map(|(url, secret)| {
+                    hazardsnap_server::webhooks::WebhookTarget { url, secret }
+                }),
                 ..Config::new()
             };
             let state = AppState::open(config)?;

@@ -15,7 +15,10 @@ use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use crate::routes::{changes, enroll, export, ledger, numbers, photos, reports, session, system};
+use crate::routes::{
+    accountability, campaign, changes, enroll, export, ledger, numbers, photos, reports, session,
+    system,
+};
 use hazardsnap_ledger::Calendar;
 
 /// The document.
@@ -58,11 +61,41 @@ use hazardsnap_ledger::Calendar;
         numbers::adopt,
         numbers::create_draw,
         numbers::get_draw,
+        campaign::list_draws,
+        campaign::monthly_overview,
+        campaign::monthly_report,
+        campaign::submit_monthly,
+        campaign::reopen_monthly,
+        campaign::monthly_xlsx,
+        campaign::record_training,
+        campaign::trainings,
+        campaign::training,
+        campaign::file_training_finding,
+        campaign::training_coverage,
+        campaign::trainings_xlsx,
+        campaign::record_visit,
+        campaign::visits,
+        campaign::visit,
+        campaign::file_visit_finding,
+        campaign::visit_coverage,
+        campaign::device_trainings,
+        campaign::link_worker,
+        accountability::file_entry,
+        accountability::accept_supervision,
+        accountability::decline_supervision,
+        accountability::reclassify,
+        accountability::transfer,
+        accountability::register,
+        accountability::grant,
+        accountability::paid,
+        accountability::redeem,
+        accountability::notices,
     ),
     modifiers(&BearerAuth, &WireExamples, &CommonErrors),
     tags(
         (name = "system", description = "健康检查与文档 / health and documentation"),
         (name = "device", description = "手机端同步 / the phone's sync"),
+        (name = "campaign", description = "活动记录：月报、培训演练、督导检查（仅限辖区）/ the campaign's records: monthly reports, training and drills, supervision visits (own jurisdiction only)"),
         (name = "officer", description = "工作人员：登录、隐患台账、闭环管理（仅限辖区）/ officers: sessions, the hazard ledger, the closed loop (own jurisdiction only)"),
     )
 )]
@@ -165,6 +198,7 @@ fn wire_samples() -> (
         EnrollRequest {
             code: "E001-JOIN-7H3K".into(),
             device_name: "张三的手机".into(),
+            worker: Some("E001-W0001".into()),
         },
         EnrollResponse {
             device_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00d1),

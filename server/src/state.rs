@@ -60,12 +60,16 @@ pub struct Config {
     pub map_tiles: Option<String>,
     /// The attribution the tile server's licence asks to be shown on the map.
     pub map_attribution: Option<String>,
+    /// Where the ledger's events are pushed (`--webhook-url`, `--webhook-secret`).
+    pub webhook: Option<crate::webhooks::WebhookTarget>,
     /// Deduplication thresholds and weights. `serve` reads them from `DATA/dedup.toml` when
     /// that file exists (every field optional), else the measured defaults.
     pub dedup: DedupConfig,
     /// The district's calendar: its time zone decides "today" for deadlines and the year of
     /// ledger numbers (default `Asia/Shanghai`).
     pub calendar: Calendar,
+    /// The day of the following month a town's monthly report is due (月报截止日, 1–28).
+    pub monthly_due_day: u32,
 }
 
 const fn nz(n: u32) -> NonZeroU32 {
@@ -101,8 +105,10 @@ impl Config {
             session_ttl: Duration::from_secs(12 * 3600),
             // An hour unused: an office PC left logged in does not stay so all afternoon.
             session_idle: Duration::from_secs(3600),
+            monthly_due_day: 25,
             map_tiles: None,
             map_attribution: None,
+            webhook: None,
             dedup: DedupConfig::default(),
             calendar: Calendar::default(),
         }
@@ -219,6 +225,9 @@ impl AppState {
                 dedup: config.dedup,
                 session_idle: chrono::Duration::from_std(config.session_idle)
                     .unwrap_or(chrono::Duration::hours(1)),
+                monthly_due_day: config.monthly_due_day,
+                // Reminders start five days before the due day.
+                monthly_reminder_day: config.monthly_due_day.saturating_sub(5).max(1),
             },
         );
         let device_quota =

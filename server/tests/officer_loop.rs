@@ -88,7 +88,15 @@ async fn the_whole_loop_and_every_illegal_move() {
             assert!(v["message"].as_str().unwrap().contains(" / "));
         }
         let (route, body) = body_for(action, &sha, &other.entry_id.to_string());
-        let who = if action == LedgerAction::DecideExtension {
+        // Separated duties: the town escalates, decides extensions and verifies this major
+        // hazard; the enterprise does the rest.
+        let who = if matches!(
+            action,
+            LedgerAction::Escalate
+                | LedgerAction::DecideExtension
+                | LedgerAction::VerifyAccept
+                | LedgerAction::VerifyReturn
+        ) {
             &town
         } else {
             &ent
@@ -230,10 +238,18 @@ async fn the_whole_loop_and_every_illegal_move() {
     )
     .await;
     assert_eq!((s, v["error"].as_str()), (422, Some("missing_photos")));
-    // A general hazard cannot be escalated.
+    // A general hazard cannot be escalated (and an enterprise escalates nothing).
     let (s, v) = post(
         &ts,
         &ent,
+        &format!("/api/v1/ledger/{}/escalate", other.entry_id),
+        &json!({}),
+    )
+    .await;
+    assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")));
+    let (s, v) = post(
+        &ts,
+        &town,
         &format!("/api/v1/ledger/{}/escalate", other.entry_id),
         &json!({}),
     )

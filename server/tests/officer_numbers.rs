@@ -44,9 +44,10 @@ async fn monthly_statistics_rewards_and_suggestions() {
     )
     .await;
     let after = after_photo(&ts, &qu, 700).await;
+    // The enterprise marks it rectified; the district verifies (separated duties).
     post(
         &ts,
-        &qu,
+        &e001,
         &format!("/api/v1/ledger/{}/rectified", major.entry_id),
         &json!({"note": "修好", "photos": [after]}),
     )

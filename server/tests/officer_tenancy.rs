@@ -102,9 +102,11 @@ async fn world() -> World {
             let (s, v) = post(&ts, &qu, &format!("/api/v1/ledger/{id}/confirm"), &plan(30)).await;
             assert_eq!(s, 200, "{v}");
             let after = after_photo(&ts, &qu, 5000 + seed).await;
+            // The town marks it rectified, the district verifies (separated duties).
+            let town = tokens[officer::town_of(ent).to_lowercase().as_str()].clone();
             let (s, v) = post(
                 &ts,
-                &qu,
+                &town,
                 &format!("/api/v1/ledger/{id}/rectified"),
                 &json!({"note": format!("整改-{note}"), "photos": [after]}),
             )

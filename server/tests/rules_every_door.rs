@@ -71,15 +71,17 @@ async fn refused_at_both_doors(
     assert_eq!(direct.kind(), kind, "service: {direct}");
 }
 
-/// Takes an entry to closed through the API.
+/// Takes an entry to closed through the API: `token` confirms and verifies, the enterprise's
+/// officer marks it rectified (whoever marks it may not verify it).
 async fn close(ts: &TestServer, token: &str, e: &Filed) {
+    let rectifier = login(ts, "e001", "enterprise-pass-1").await;
     let base = format!("/api/v1/ledger/{}", e.entry_id);
     let (s, v) = post(ts, token, &format!("{base}/confirm"), &plan(10)).await;
     assert_eq!(s, 200, "{v}");
     let photo = after_photo(ts, token, 901).await;
     let (s, v) = post(
         ts,
-        token,
+        &rectifier,
         &format!("{base}/rectified"),
         &json!({"note": "已整改", "photos": [photo]}),
     )

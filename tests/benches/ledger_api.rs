@@ -21,7 +21,6 @@
 //! The table gives the median over rounds of each figure and the ratio after/before.
 
 #[path = "../../server/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -236,7 +235,7 @@ async fn run_once(bin: &Path, work: &Workload) -> anyhow::Result<Run> {
     let t = Instant::now();
     let mut sent = 0usize;
     for (b, chunk) in work.reports.chunks(600).enumerate() {
-        for phone in 0..6 {
+        for (phone, token) in tokens.iter().enumerate() {
             let batch: Vec<&ReportSubmission> = chunk
                 .iter()
                 .enumerate()
@@ -246,7 +245,7 @@ async fn run_once(bin: &Path, work: &Workload) -> anyhow::Result<Run> {
             for part in batch.chunks(100) {
                 let v: serde_json::Value = http
                     .post(format!("{base}/api/v1/reports"))
-                    .bearer_auth(&tokens[phone])
+                    .bearer_auth(token)
                     .json(&json!({"version": PROTOCOL_VERSION, "reports": part}))
                     .send()
                     .await?

@@ -651,6 +651,7 @@ impl HazardCore {
             .json(&EnrollRequest {
                 code: code.trim().to_owned(),
                 device_name,
+                worker: None,
             })
             .send()
             .await

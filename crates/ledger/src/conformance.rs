@@ -33,11 +33,12 @@ use uuid::Uuid;
 use crate::error::LedgerError;
 use crate::repo::query::{
     CandidateQuery, EnterpriseFilter, EntryGroup, EntryOrder, EntryPredicate, EntryQuery,
-    SuggestionQuery,
+    RecordQuery, SuggestionQuery, WorkerFilter,
 };
 use crate::repo::rows::{
     DeviceRow, DrawCandidateView, DrawRecord, EnterpriseRow, EntryRow, FeedEvent, HistoryEvent,
-    NewReport, PhotoRecord, SessionRow, SitePoint, SuggestionRow, TownRow, UserRow,
+    NewReport, PhotoRecord, RecordKind, RecordRow, SessionRow, SitePoint, SuggestionRow, TownRow,
+    UserRow, WorkerRow,
 };
 use crate::repo::{Repository, WriteTx};
 use crate::rules::access::{Actor, Device, Officer};
@@ -64,6 +65,8 @@ macro_rules! repository_conformance {
             the_open_index_follows_every_change,
             a_failed_unit_of_work_leaves_nothing,
             the_loop_runs_on_the_backend,
+            workers_and_their_devices,
+            campaign_records_by_kind_scope_and_day,
         );
     };
     (@tests $open:expr; $($name:ident),* $(,)?) => {
@@ -183,6 +186,8 @@ fn device(tx: &mut dyn WriteTx, enterprise: &str, seed: u8) -> crate::RepoResult
         enrollment_code: format!("{enterprise}-JOIN"),
         enrolled_at: t(1, 0),
         revoked_at: None,
+        worker: None,
+        officer: None,
     })?;
     Ok(id)
 }
@@ -256,6 +261,7 @@ fn entry(enterprise: &str, seq: i64, status: LedgerStatus, at: DateTime<Utc>) ->
         closed_at: None,
         created_at: at,
         updated_at: at,
+        supervision: None,
     }
 }
 
@@ -494,6 +500,14 @@ pub async fn entries_round_trip_and_keep_their_number(repo: Arc<dyn Repository>)
     e.rectified_note = Some("已更换".into());
     e.merged_into = e.possible_duplicate_of;
     e.closed_at = Some(t(10, 9));
+    e.supervision = Some(crate::repo::rows::Supervision {
+        state: crate::repo::rows::SupervisionState::Accepted,
+        unit: Some("区安监局执法大队".into()),
+        deadline: Some(d(30)),
+        by: Some("ajj".into()),
+        at: t(10, 8),
+        note: Some("限期整改".into()),
+    });
     e.updated_at = t(10, 9);
     let mut saved = e.clone();
     saved.number = "E001-2026-9999".into();
@@ -733,6 +747,17 @@ pub async fn predicates_orders_and_pages(repo: Arc<dyn Repository>) {
     let mut not_overdue = list(vec![P::Not(overdue)], O::Number, 0, 10).await;
     not_overdue.sort();
     assert_eq!(not_overdue, [rows[1], rows[2], rows[3], rows[4]]);
+    // A condition on a column that is not set does not hold, so its `Not` does: the entries
+    // never closed are "not closed in March".
+    let mut not_closed = list(
+        vec![P::Not(vec![P::ClosedIn(t(1, 0), t(31, 0))])],
+        O::Number,
+        0,
+        10,
+    )
+    .await;
+    not_closed.sort();
+    assert_eq!(not_closed, [rows[0], rows[1], rows[3], rows[4]]);
     assert_eq!(
         list(vec![P::Enterprise("E001".into())], O::Number, 0, 10).await,
         [rows[0], rows[1], rows[4]]
@@ -992,6 +1017,45 @@ pub async fn history_and_feed_keep_their_order(repo: Arc<dyn Repository>) {
     assert_eq!(rest[0].1.reason.as_deref(), Some("r2"));
     let other = read(&repo, |tx| tx.feed_events(Uuid::now_v7(), 0, 100)).await;
     assert!(other.is_empty());
+
+    // The whole history in order, for the outgoing webhooks, and a target's cursor.
+    let items = read(&repo, |tx| tx.history_after(0, 100)).await;
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| i.event.action.as_str())
+            .collect::<Vec<_>>(),
+        steps
+    );
+    assert!(
+        items.windows(2).all(|w| w[0].seq < w[1].seq),
+        "sequences grow"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| i.entry_id == e && i.number == "E001-2026-0001")
+    );
+    assert_eq!(items[0].enterprise, "E001");
+    let last = read(&repo, |tx| tx.history_last()).await;
+    assert_eq!(last, items.last().unwrap().seq);
+    let from = items[1].seq;
+    let tail = read(&repo, move |tx| tx.history_after(from, 1)).await;
+    assert_eq!(tail.len(), 1);
+    assert_eq!(tail[0].seq, items[2].seq);
+    assert!(read(&repo, |tx| tx.webhook_cursor("hook")).await.is_none());
+    let cursor = crate::repo::rows::WebhookCursor {
+        last: from,
+        attempts: 3,
+        next_at: Some(t(9, 1)),
+        last_error: Some("HTTP 503".into()),
+    };
+    let saved = cursor.clone();
+    write(&repo, move |tx| tx.put_webhook_cursor("hook", &saved)).await;
+    assert_eq!(
+        read(&repo, |tx| tx.webhook_cursor("hook")).await,
+        Some(cursor)
+    );
 }
 
 /// Suggestions, reveals and draws.
@@ -1270,6 +1334,266 @@ pub async fn a_failed_unit_of_work_leaves_nothing(repo: Arc<dyn Repository>) {
     assert!(read(&repo, move |tx| tx.history_of(&[id])).await.is_empty());
     assert_eq!(read(&repo, |tx| tx.counts()).await.ledger_entries, 0);
     repo.ping().await.expect("ping");
+}
+
+/// Workers upsert idempotently, deactivate when they leave the roster, filter by town and
+/// enterprise; a device links to a worker and unlinks.
+pub async fn workers_and_their_devices(repo: Arc<dyn Repository>) {
+    write(&repo, organisation).await;
+    let worker = |code: &str, enterprise: &str, team: Option<&str>| WorkerRow {
+        code: code.into(),
+        name: format!("职工{code}"),
+        enterprise: enterprise.into(),
+        workshop: team.map(|_| "一车间".to_owned()),
+        team: team.map(str::to_owned),
+        active: true,
+    };
+    let (a, b, c) = (
+        worker("E001-W1", "E001", Some("甲班")),
+        worker("E001-W2", "E001", None),
+        worker("E003-W1", "E003", None),
+    );
+    let rows = [a.clone(), b.clone(), c.clone()];
+    let first = write(&repo, move |tx| {
+        let mut n = 0;
+        for w in &rows {
+            n += tx.upsert_worker(w)?;
+        }
+        Ok(n)
+    })
+    .await;
+    assert_eq!(first, 3);
+    let rows = [a.clone(), b.clone(), c.clone()];
+    let again = write(&repo, move |tx| {
+        let mut n = 0;
+        for w in &rows {
+            n += tx.upsert_worker(w)?;
+        }
+        Ok(n)
+    })
+    .await;
+    assert_eq!(again, 0, "the same workers again change nothing");
+    let t01 = read(&repo, |tx| {
+        tx.workers(&WorkerFilter {
+            town: Some("T01".into()),
+            ..Default::default()
+        })
+    })
+    .await;
+    assert_eq!(
+        t01.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(),
+        ["E001-W1", "E001-W2"]
+    );
+    assert_eq!(t01[0], a);
+    let gone = write(&repo, |tx| tx.deactivate_workers(&["E001-W1".into()])).await;
+    assert_eq!(gone, 2);
+    let active = read(&repo, |tx| {
+        tx.workers(&WorkerFilter {
+            active_only: true,
+            ..Default::default()
+        })
+    })
+    .await;
+    assert_eq!(active.len(), 1);
+    assert!(!read(&repo, |tx| tx.worker("E003-W1")).await.unwrap().active);
+    let dev = write(&repo, |tx| device(tx, "E001", 7)).await;
+    assert!(write(&repo, move |tx| tx.set_device_worker(dev, Some("E001-W1"))).await);
+    assert_eq!(
+        read(&repo, move |tx| tx.device(dev))
+            .await
+            .unwrap()
+            .worker
+            .as_deref(),
+        Some("E001-W1")
+    );
+    let of = read(&repo, |tx| tx.devices_of_workers(&["E001-W1".into()])).await;
+    assert_eq!(of.iter().map(|d| d.id).collect::<Vec<_>>(), [dev]);
+    assert!(write(&repo, move |tx| tx.set_device_worker(dev, None)).await);
+    assert_eq!(
+        read(&repo, move |tx| tx.device(dev)).await.unwrap().worker,
+        None
+    );
+    assert!(!write(&repo, |tx| tx.set_device_worker(Uuid::now_v7(), None)).await);
+
+    // An officer's desk: stored outside the enrollment codes, known as a desk, never enrolls.
+    let desk = DeviceRow {
+        id: Uuid::now_v7(),
+        token_sha256: [42; 32],
+        enterprise: "E001".into(),
+        name: "工作人员 qu".into(),
+        enrollment_code: "desk:qu".into(),
+        enrolled_at: t(2, 0),
+        revoked_at: Some(t(2, 0)),
+        worker: None,
+        officer: Some("qu".into()),
+    };
+    let (id, again) = (desk.id, desk.clone());
+    write(&repo, move |tx| tx.insert_desk_device(&desk)).await;
+    let mut second = again.clone();
+    second.id = Uuid::now_v7();
+    second.token_sha256 = [43; 32];
+    second.enterprise = "E002".into();
+    write(&repo, move |tx| tx.insert_desk_device(&second)).await;
+    assert_eq!(read(&repo, move |tx| tx.device(id)).await, Some(again));
+    assert!(read(&repo, |tx| tx.officer_devices()).await.contains(&id));
+    assert!(!read(&repo, |tx| tx.officer_devices()).await.contains(&dev));
+    let code = read(&repo, |tx| tx.enrollment_code("desk:qu")).await;
+    assert!(
+        code.is_none_or(|c| !c.active),
+        "a desk's code enrolls no phone"
+    );
+}
+
+/// Campaign records round-trip their JSON body exactly, are found by kind, scope and days in
+/// day order, by key (locked for update too), and a key belongs to one record of its kind.
+pub async fn campaign_records_by_kind_scope_and_day(repo: Arc<dyn Repository>) {
+    write(&repo, organisation).await;
+    let record = |kind: RecordKind,
+                  key: Option<&str>,
+                  town: Option<&str>,
+                  enterprise: Option<&str>,
+                  day: u32| RecordRow {
+        kind,
+        id: Uuid::now_v7(),
+        key: key.map(str::to_owned),
+        town: town.map(str::to_owned),
+        enterprise: enterprise.map(str::to_owned),
+        day: d(day),
+        body: serde_json::json!({"主题": format!("第{day}天"), "n": day, "list": [1, 2.5, null]}),
+        created_by: "qu".into(),
+        created_at: t(day, 1),
+        updated_at: t(day, 1),
+    };
+    let report = record(
+        RecordKind::MonthlyReport,
+        Some("2026-03/T01"),
+        Some("T01"),
+        None,
+        1,
+    );
+    let training_late = record(RecordKind::Training, None, Some("T01"), Some("E001"), 20);
+    let training_early = record(RecordKind::Training, None, Some("T01"), Some("E002"), 5);
+    let training_t02 = record(RecordKind::Training, None, Some("T02"), Some("E003"), 10);
+    let visit = record(RecordKind::Visit, None, Some("T01"), Some("E001"), 12);
+    let all = [
+        &report,
+        &training_late,
+        &training_early,
+        &training_t02,
+        &visit,
+    ]
+    .map(|r| r.clone());
+    write(&repo, move |tx| {
+        for r in &all {
+            tx.put_record(r)?;
+        }
+        Ok(())
+    })
+    .await;
+    let q = |scope: Scope, from: Option<u32>, to: Option<u32>| RecordQuery {
+        kind: RecordKind::Training,
+        scope,
+        enterprise: None,
+        from: from.map(d),
+        to: to.map(d),
+        limit: 100,
+    };
+    let ids = |rows: Vec<RecordRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let q1 = q(Scope::All, None, None);
+    assert_eq!(
+        ids(read(&repo, move |tx| tx.records(&q1)).await),
+        [training_early.id, training_t02.id, training_late.id],
+        "every training, by day"
+    );
+    let q2 = q(Scope::Town("T01".into()), None, None);
+    assert_eq!(
+        ids(read(&repo, move |tx| tx.records(&q2)).await),
+        [training_early.id, training_late.id]
+    );
+    let q3 = q(Scope::Enterprise("E001".into()), None, None);
+    assert_eq!(
+        ids(read(&repo, move |tx| tx.records(&q3)).await),
+        [training_late.id]
+    );
+    let q4 = q(Scope::Escalated, None, None);
+    assert!(
+        read(&repo, move |tx| tx.records(&q4)).await.is_empty(),
+        "the bureau holds none"
+    );
+    let q5 = q(Scope::All, Some(5), Some(20));
+    assert_eq!(
+        ids(read(&repo, move |tx| tx.records(&q5)).await),
+        [training_early.id, training_t02.id],
+        "days in [from, to)"
+    );
+    let q6 = RecordQuery {
+        enterprise: Some("E002".into()),
+        ..q(Scope::All, None, None)
+    };
+    assert_eq!(
+        ids(read(&repo, move |tx| tx.records(&q6)).await),
+        [training_early.id]
+    );
+    let id = training_late.id;
+    let back = read(&repo, move |tx| tx.record(RecordKind::Training, id)).await;
+    assert_eq!(
+        back.as_ref(),
+        Some(&training_late),
+        "the body comes back as it went"
+    );
+    assert!(
+        read(&repo, move |tx| tx.record(RecordKind::Visit, id))
+            .await
+            .is_none()
+    );
+    let by_key = read(&repo, |tx| {
+        tx.record_by_key(RecordKind::MonthlyReport, "2026-03/T01")
+    })
+    .await;
+    assert_eq!(by_key.map(|r| r.id), Some(report.id));
+
+    // Changed under a lock, by id.
+    let mut changed = report.clone();
+    changed.body = serde_json::json!({"status": "submitted"});
+    changed.updated_at = t(25, 0);
+    let saved = changed.clone();
+    write(&repo, move |tx| {
+        let locked = tx.lock_record(RecordKind::MonthlyReport, "2026-03/T01")?;
+        assert!(locked.is_some());
+        tx.put_record(&saved)
+    })
+    .await;
+    let back = read(&repo, |tx| {
+        tx.record_by_key(RecordKind::MonthlyReport, "2026-03/T01")
+    })
+    .await;
+    assert_eq!(back, Some(changed));
+    assert!(
+        write(&repo, |tx| tx
+            .lock_record(RecordKind::MonthlyReport, "2026-04/T01"))
+        .await
+        .is_none()
+    );
+    // A second record with a taken key is refused, and nothing of it stays.
+    let clash = record(
+        RecordKind::MonthlyReport,
+        Some("2026-03/T01"),
+        Some("T01"),
+        None,
+        2,
+    );
+    let clash_id = clash.id;
+    assert!(
+        repo.write(move |tx| Ok(tx.put_record(&clash)?))
+            .await
+            .is_err()
+    );
+    assert!(
+        read(&repo, move |tx| tx
+            .record(RecordKind::MonthlyReport, clash_id))
+        .await
+        .is_none()
+    );
 }
 
 /// The rules over this backend: filing numbers entries and joins a duplicate, the loop

@@ -108,6 +108,14 @@ pub enum LedgerError {
         /// 中文 / English.
         message: String,
     },
+    /// The state of a record does not allow it now, with its own code.
+    #[error("{message}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// 中文 / English.
+        message: String,
+    },
     /// Photos named by an action were never uploaded.
     #[error("整改后照片 {} 尚未上传 / after-photo {} has not been uploaded", .0.join(", "), .0.join(", "))]
     MissingPhotos(Vec<String>),
@@ -150,7 +158,9 @@ impl LedgerError {
     pub fn code(&self) -> &'static str {
         match self {
             LedgerError::NotFound | LedgerError::NotInEntry => "not_found",
-            LedgerError::Forbidden { code, .. } | LedgerError::Invalid { code, .. } => code,
+            LedgerError::Forbidden { code, .. }
+            | LedgerError::Invalid { code, .. }
+            | LedgerError::Conflict { code, .. } => code,
             LedgerError::Illegal(_) => IllegalMove::CODE,
             LedgerError::Plan(p) => p.code(),
             LedgerError::Missing { .. } => "missing_field",
@@ -175,6 +185,7 @@ impl LedgerError {
             | LedgerError::MergeIntoSelf => ErrorKind::Invalid,
             LedgerError::MissingPhotos(_) => ErrorKind::Unprocessable,
             LedgerError::Illegal(_)
+            | LedgerError::Conflict { .. }
             | LedgerError::MergeTargetClosed { .. }
             | LedgerError::LastReport => ErrorKind::Conflict,
             LedgerError::Repo(_) => ErrorKind::Internal,
@@ -195,6 +206,14 @@ impl LedgerError {
     /// A refusal by role.
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> LedgerError {
         LedgerError::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A refusal by the state of a record.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> LedgerError {
+        LedgerError::Conflict {
             code,
             message: message.into(),
         }

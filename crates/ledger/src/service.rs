@@ -22,6 +22,10 @@ pub struct Settings {
     pub dedup: DedupConfig,
     /// An officer's session ends after this long unused (闲置超时).
     pub session_idle: chrono::Duration,
+    /// The day of the following month by which a town's monthly report is due (月报截止日).
+    pub monthly_due_day: u32,
+    /// From this day of that month the workbench reminds of a report not yet submitted.
+    pub monthly_reminder_day: u32,
 }
 
 impl Default for Settings {
@@ -30,6 +34,8 @@ impl Default for Settings {
             calendar: Calendar::default(),
             dedup: DedupConfig::default(),
             session_idle: chrono::Duration::minutes(60),
+            monthly_due_day: 25,
+            monthly_reminder_day: 20,
         }
     }
 }

@@ -124,6 +124,8 @@ pub struct EntrySummary {
     pub overdue: bool,
     /// Escalated to the bureau (挂牌督办).
     pub escalated: bool,
+    /// Where the escalation stands with the bureau, once escalated.
+    pub supervision: Option<crate::repo::rows::Supervision>,
     /// An extension request (延期申请) waits for a decision.
     pub extension_pending: bool,
     /// Rectification deadline (整改时限), once confirmed.
@@ -178,8 +180,11 @@ pub struct ReportView {
     pub location: Option<Location>,
     /// Captured at, by the phone's clock.
     pub captured_at: DateTime<Utc>,
-    /// Received by the server at.
+    /// Received by the server at (what decides the first finder).
     pub received_at: DateTime<Utc>,
+    /// The capture time cannot be true (after it was received, or long before the phone was
+    /// enrolled): a phone's clock set wrong, or set back. Shown, never decisive.
+    pub capture_time_suspect: bool,
     /// Who reported (匿名 for anonymous reports).
     pub reporter: ReporterView,
     /// Photos, by SHA-256 name (`GET /api/v1/photos/{sha256}`).
@@ -282,7 +287,7 @@ pub struct SuggestionView {
 }
 
 /// What a reward line is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RewardKind {

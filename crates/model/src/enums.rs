@@ -187,6 +187,26 @@ pub fn vocabularies() -> Vec<(&'static str, Vec<VocabularyRow>)> {
     ]
 }
 
+labelled_enum! {
+    /// A campaign record of an enterprise's safety education: a training session (安全培训,
+    /// every worker at least once a year) or an emergency drill (应急演练, at least two a year
+    /// with every team taking part).
+    pub enum TrainingKind: "training kind" {
+        Training = "training", "安全培训", "Safety training";
+        Drill = "drill", "应急演练", "Emergency drill";
+    }
+}
+
+labelled_enum! {
+    /// How a supervision visit (督导检查) rated the enterprise's campaign work.
+    pub enum VisitRating: "visit rating" {
+        Good = "good", "好", "Good";
+        Fair = "fair", "较好", "Fair";
+        Average = "average", "一般", "Average";
+        Poor = "poor", "差", "Poor";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! The organisation roster (`CONTRACT.md`): district, towns, enterprises with their workshops,
-//! teams and site points, officers, and enrollment codes, as a TOML file.
+//! teams and site points, officers, enrollment codes, and the enterprises' workers (职工: the
+//! people a phone, a training record or a reward belongs to), as a TOML file.
 //!
 //! [`Roster::parse`] reads and validates it. Every error names the line, the column and the
 //! field, because the file is written by hand by a district clerk who needs to find the typo.
@@ -28,6 +29,24 @@ pub struct Roster {
     pub users: Vec<User>,
     /// Codes that enroll a phone to an enterprise.
     pub enrollment_codes: Vec<EnrollmentCode>,
+    /// The enterprises' workers (职工).
+    pub workers: Vec<Worker>,
+}
+
+/// A worker (职工) of an enterprise: who a phone, a training and a reward belong to. No phone
+/// number and no ID-card number: the roster names people only as far as the campaign needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worker {
+    /// Code, unique in the district, e.g. `E001-W0001` (the enterprise's employee number).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// The enterprise's code.
+    pub enterprise: String,
+    /// The workshop (车间), one of the enterprise's.
+    pub workshop: Option<String>,
+    /// The team (班组), one of the workshop's.
+    pub team: Option<String>,
 }
 
 /// The district.
@@ -157,6 +176,18 @@ struct RawRoster {
     users: Vec<RawUser>,
     #[serde(default)]
     enrollment_codes: Vec<RawCode>,
+    #[serde(default)]
+    workers: Vec<RawWorker>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorker {
+    code: Spanned<String>,
+    name: Spanned<String>,
+    enterprise: Spanned<String>,
+    workshop: Option<Spanned<String>>,
+    team: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -533,12 +564,87 @@ impl Roster {
             });
         }
 
+        let mut workers = Vec::new();
+        let mut worker_codes = HashSet::new();
+        for (i, w) in raw.workers.iter().enumerate() {
+            let field = |f: &str| format!("workers[{i}].{f}");
+            let value = code(&loc, || field("code"), &w.code)?;
+            if !worker_codes.insert(value.clone()) {
+                return Err(loc.error(
+                    w.code.span(),
+                    field("code"),
+                    format!("职工编码「{value}」重复"),
+                    format!("duplicate worker code '{value}'"),
+                ));
+            }
+            let name = nonempty(&loc, || field("name"), &w.name)?;
+            let enterprise = code(&loc, || field("enterprise"), &w.enterprise)?;
+            let Some(e) = enterprises.iter().find(|e| e.code == enterprise) else {
+                return Err(loc.error(
+                    w.enterprise.span(),
+                    field("enterprise"),
+                    format!("企业编码「{enterprise}」不存在"),
+                    format!("unknown enterprise code '{enterprise}'"),
+                ));
+            };
+            let workshop = match &w.workshop {
+                None => None,
+                Some(ws) => {
+                    let n = nonempty(&loc, || field("workshop"), ws)?;
+                    if !e.workshops.iter().any(|x| x.name == n) {
+                        return Err(loc.error(
+                            ws.span(),
+                            field("workshop"),
+                            format!("企业 {enterprise} 没有车间「{n}」"),
+                            format!("enterprise {enterprise} has no workshop '{n}'"),
+                        ));
+                    }
+                    Some(n)
+                }
+            };
+            let team = match (&w.team, &workshop) {
+                (None, _) => None,
+                (Some(t), None) => {
+                    return Err(loc.error(
+                        t.span(),
+                        field("team"),
+                        "填写班组时须同时填写车间".into(),
+                        "a team needs its workshop".into(),
+                    ));
+                }
+                (Some(t), Some(ws)) => {
+                    let n = nonempty(&loc, || field("team"), t)?;
+                    let known = e
+                        .workshops
+                        .iter()
+                        .any(|x| &x.name == ws && x.teams.contains(&n));
+                    if !known {
+                        return Err(loc.error(
+                            t.span(),
+                            field("team"),
+                            format!("车间「{ws}」没有班组「{n}」"),
+                            format!("workshop '{ws}' has no team '{n}'"),
+                        ));
+                    }
+                    Some(n)
+                }
+            };
+            workers.push(Worker {
+                code: value,
+                name,
+                enterprise,
+                workshop,
+                team,
+            });
+        }
+
         Ok(Roster {
             district,
             towns,
             enterprises,
             users,
             enrollment_codes,
+            workers,
         })
     }
 
@@ -600,6 +706,34 @@ enterprise = "E001"
 
     fn err(src: &str) -> RosterError {
         Roster::parse(src).unwrap_err()
+    }
+
+    #[test]
+    fn workers_belong_to_a_known_enterprise_workshop_and_team() {
+        let with = |w: &str| format!("{CONTRACT_EXAMPLE}\n[[workers]]\n{w}\n");
+        let ok = Roster::parse(&with(
+            "code = \"E001-W0001\"\nname = \"王强\"\nenterprise = \"E001\"\nworkshop = \"一车间\"\nteam = \"甲班\"",
+        ))
+        .unwrap();
+        assert_eq!(ok.workers[0].name, "王强");
+        assert_eq!(ok.workers[0].team.as_deref(), Some("甲班"));
+        let e = err(&with(
+            "code = \"E001-W0001\"\nname = \"王强\"\nenterprise = \"E009\"",
+        ));
+        assert_eq!(e.field, "workers[0].enterprise", "{e}");
+        let e = err(&with(
+            "code = \"E001-W0001\"\nname = \"王强\"\nenterprise = \"E001\"\nworkshop = \"一车间\"\nteam = \"丙班\"",
+        ));
+        assert_eq!(e.field, "workers[0].team", "{e}");
+        let e = err(&with(
+            "code = \"E001-W0001\"\nname = \"王强\"\nenterprise = \"E001\"\nteam = \"甲班\"",
+        ));
+        assert_eq!(e.field, "workers[0].team", "{e}");
+        let twice = format!(
+            "{}\n[[workers]]\ncode = \"E001-W0001\"\nname = \"李四\"\nenterprise = \"E001\"\n",
+            with("code = \"E001-W0001\"\nname = \"王强\"\nenterprise = \"E001\"")
+        );
+        assert_eq!(err(&twice).field, "workers[1].code");
     }
 
     #[test]

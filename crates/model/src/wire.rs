@@ -386,6 +386,10 @@ pub struct EnrollRequest {
     pub code: String,
     /// A name for the device, shown to officers.
     pub device_name: String,
+    /// The worker (职工 code of the roster) the phone belongs to, when the worker names
+    /// themself at enrollment; the enterprise can also link it later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
 }
 
 /// An enterprise, as the phone knows it.
@@ -570,6 +574,7 @@ mod tests {
             EnrollRequest {
                 code: "E001-JOIN-7H3K".into(),
                 device_name: "张三的手机".into(),
+                worker: None,
             }
         );
         insta::assert_json_snapshot!(

@@ -54,7 +54,7 @@ pub async fn enroll(
     let token = new_token(DEVICE_TOKEN_PREFIX);
     let enrolled = state
         .ledger
-        .enroll(code, name, token_sha256(&token), state.now())
+        .enroll(code, name, req.worker, token_sha256(&token), state.now())
         .await?
         .ok_or(AppError::UnknownEnrollmentCode)?;
     tracing::info!(device = %enrolled.device_id, enterprise = %enrolled.enterprise.code, "device enrolled");

@@ -168,7 +168,7 @@ impl LedgerQuery {
 }
 
 /// A path id; a malformed one is as unknown as a well-formed one that does not exist.
-fn path_id(p: Result<Path<Uuid>, PathRejection>) -> Result<Uuid, AppError> {
+pub(crate) fn path_id(p: Result<Path<Uuid>, PathRejection>) -> Result<Uuid, AppError> {
     p.map(|Path(id)| id).map_err(|_| AppError::NotFound)
 }
 
@@ -219,7 +219,11 @@ pub struct LedgerPage {
     pub per_page: u32,
 }
 
-async fn detail_of(state: &AppState, who: &OfficerAuth, id: Uuid) -> Result<EntryDetail, AppError> {
+pub(crate) async fn detail_of(
+    state: &AppState,
+    who: &OfficerAuth,
+    id: Uuid,
+) -> Result<EntryDetail, AppError> {
     Ok(state
         .ledger
         .entry_detail(&who.actor, id, state.now())
@@ -269,7 +273,7 @@ pub async fn report(
 }
 
 /// Applies a step through the ledger and answers the entry to show afterwards.
-async fn run(
+pub(crate) async fn run(
     state: &AppState,
     who: &OfficerAuth,
     id: Uuid,

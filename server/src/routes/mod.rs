@@ -1,6 +1,9 @@
 //! The HTTP surface: every route of the device side and of the officers, and the layers composed once around them
 //! (request id, tracing, panic catching, timeout, compression, JSON error bodies).
 
+pub mod accountability;
+pub mod campaign;
+pub mod campaign_export;
 pub mod changes;
 pub mod enroll;
 pub mod export;
@@ -73,7 +76,36 @@ pub fn router(state: AppState) -> Router {
             post(session::login).delete(session::logout),
         )
         .route("/api/v1/session/password", post(session::change_password))
-        .route("/api/v1/ledger", get(ledger::list))
+        .route(
+            "/api/v1/ledger",
+            get(ledger::list).post(accountability::file_entry),
+        )
+        .route(
+            "/api/v1/ledger/{id}/supervision/accept",
+            post(accountability::accept_supervision),
+        )
+        .route(
+            "/api/v1/ledger/{id}/supervision/decline",
+            post(accountability::decline_supervision),
+        )
+        .route(
+            "/api/v1/ledger/{id}/reclassify",
+            post(accountability::reclassify),
+        )
+        .route(
+            "/api/v1/ledger/{id}/transfer",
+            post(accountability::transfer),
+        )
+        .route(
+            "/api/v1/rewards/register",
+            get(accountability::register).post(accountability::grant),
+        )
+        .route(
+            "/api/v1/rewards/register/{id}/paid",
+            post(accountability::paid),
+        )
+        .route("/api/v1/rewards/redeem", post(accountability::redeem))
+        .route("/api/v1/notices", get(accountability::notices))
         .route("/api/v1/ledger/export.xlsx", get(export::ledger_xlsx))
         .route("/api/v1/ledger/export.csv", get(export::ledger_csv))
         .route("/api/v1/ledger/{id}", get(ledger::detail))
@@ -98,7 +130,59 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rewards", get(numbers::rewards))
         .route("/api/v1/suggestions", get(numbers::suggestions))
         .route("/api/v1/suggestions/{id}/adopt", post(numbers::adopt))
-        .route("/api/v1/supervision/draws", post(numbers::create_draw))
+        .route(
+            "/api/v1/supervision/draws",
+            post(numbers::create_draw).get(campaign::list_draws),
+        )
+        .route("/api/v1/monthly/{month}", get(campaign::monthly_overview))
+        .route(
+            "/api/v1/monthly/{month}/export.xlsx",
+            get(campaign::monthly_xlsx),
+        )
+        .route(
+            "/api/v1/monthly/{month}/{town}",
+            get(campaign::monthly_report),
+        )
+        .route(
+            "/api/v1/monthly/{month}/{town}/submit",
+            post(campaign::submit_monthly),
+        )
+        .route(
+            "/api/v1/monthly/{month}/{town}/reopen",
+            post(campaign::reopen_monthly),
+        )
+        .route(
+            "/api/v1/trainings",
+            get(campaign::trainings).post(campaign::record_training),
+        )
+        .route(
+            "/api/v1/trainings/coverage",
+            get(campaign::training_coverage),
+        )
+        .route(
+            "/api/v1/trainings/export.xlsx",
+            get(campaign::trainings_xlsx),
+        )
+        .route("/api/v1/trainings/{id}", get(campaign::training))
+        .route(
+            "/api/v1/trainings/{id}/findings/{index}/file",
+            post(campaign::file_training_finding),
+        )
+        .route(
+            "/api/v1/supervision/visits",
+            get(campaign::visits).post(campaign::record_visit),
+        )
+        .route("/api/v1/supervision/visits/{id}", get(campaign::visit))
+        .route(
+            "/api/v1/supervision/visits/{id}/findings/{index}/file",
+            post(campaign::file_visit_finding),
+        )
+        .route(
+            "/api/v1/supervision/coverage",
+            get(campaign::visit_coverage),
+        )
+        .route("/api/v1/device/trainings", get(campaign::device_trainings))
+        .route("/api/v1/devices/{id}/worker", post(campaign::link_worker))
         .route("/api/v1/supervision/draws/{id}", get(numbers::get_draw))
         // The tower layer refuses a too-long Content-Length before reading the body; the
         // extractor limit catches bodies that do not announce their length.

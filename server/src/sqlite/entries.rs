@@ -21,7 +21,8 @@ use super::{
 const COLUMNS: &str = "le.id, le.number, le.enterprise, le.year, le.seq, le.status, le.severity,
     le.category, le.escalated, le.extension_pending, le.requested_deadline, le.plan,
     le.deadline, le.rectified_note, le.merged_into, le.possible_duplicate_of,
-    le.dedup_decision, le.closed_at, le.created_at, le.updated_at, en.name, en.town";
+    le.dedup_decision, le.closed_at, le.created_at, le.updated_at, en.name, en.town,
+    le.supervision";
 
 const FROM: &str = " FROM ledger_entries le JOIN enterprises en ON en.code = le.enterprise";
 
@@ -51,6 +52,7 @@ fn record(r: &rusqlite::Row<'_>) -> RepoResult<EntryRecord> {
             closed_at: parse_ts_opt(opt(17)?)?,
             created_at: parse_ts(&text(18)?)?,
             updated_at: parse_ts(&text(19)?)?,
+            supervision: opt(22)?.as_deref().map(from_json).transpose()?,
         },
         enterprise_name: text(20)?,
         town: text(21)?,
@@ -91,6 +93,25 @@ pub(super) fn entries(c: &Connection, query: &EntryQuery) -> RepoResult<Vec<Entr
     records(c, &q)
 }
 
+/// The query of [`count`]: the enterprise joined only when the count needs its town, no
+/// grouping for a total (a sort of every entry counted, for one group).
+fn count_query(scope: &Scope, filter: &[EntryPredicate], group: EntryGroup) -> Q {
+    let key = sql::group(group);
+    let from = if sql::needs_enterprise(scope, filter, group) {
+        FROM
+    } else {
+        " FROM ledger_entries le"
+    };
+    let mut q = Q::new(format!("SELECT {key}, count(*){from} WHERE "));
+    q.append(sql::scope(scope, &ENTRY))
+        .push(" AND ")
+        .append(sql::all(filter));
+    if group != EntryGroup::Total {
+        q.push(&format!(" GROUP BY {key}"));
+    }
+    q
+}
+
 /// Counts of entries, grouped.
 pub(super) fn count(
     c: &Connection,
@@ -98,12 +119,7 @@ pub(super) fn count(
     filter: &[EntryPredicate],
     group: EntryGroup,
 ) -> RepoResult<Tally> {
-    let key = sql::group(group);
-    let mut q = Q::new(format!("SELECT {key}, count(*){FROM} WHERE "));
-    q.append(sql::scope(scope, &ENTRY))
-        .push(" AND ")
-        .append(sql::all(filter))
-        .push(&format!(" GROUP BY {key}"));
+    let q = count_query(scope, filter, group);
     let mut stmt = c.prepare_cached(&q.sql).map_err(db)?;
     let rows = stmt
         .query_map(params_from_iter(q.args.iter()), |r| {
@@ -113,7 +129,10 @@ pub(super) fn count(
     let mut out = Tally::new();
     for row in rows {
         let (k, n) = row.map_err(db)?;
-        out.insert(k, n as u64);
+        // A total without GROUP BY answers a row of 0 where a grouped count answers none.
+        if n > 0 {
+            out.insert(k, n as u64);
+        }
     }
     Ok(out)
 }
@@ -226,9 +245,9 @@ pub(super) fn insert(c: &Connection, e: &EntryRow) -> RepoResult<()> {
         "INSERT INTO ledger_entries (id, number, enterprise, year, seq, status, severity,
              category, escalated, extension_pending, requested_deadline, plan, deadline,
              rectified_note, merged_into, possible_duplicate_of, dedup_decision, closed_at,
-             created_at, updated_at)
+             created_at, updated_at, supervision)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20)",
+                 ?18, ?19, ?20, ?21)",
     )
     .map_err(db)?
     .execute(params![
@@ -252,6 +271,7 @@ pub(super) fn insert(c: &Connection, e: &EntryRow) -> RepoResult<()> {
         e.closed_at.map(ts),
         ts(e.created_at),
         ts(e.updated_at),
+        e.supervision.as_ref().map(json).transpose()?,
     ])
     .map_err(db)?;
     Ok(())
@@ -264,7 +284,7 @@ pub(super) fn update(c: &Connection, e: &EntryRow) -> RepoResult<()> {
         "UPDATE ledger_entries SET status = ?2, severity = ?3, category = ?4, escalated = ?5,
              extension_pending = ?6, requested_deadline = ?7, plan = ?8, deadline = ?9,
              rectified_note = ?10, merged_into = ?11, possible_duplicate_of = ?12,
-             dedup_decision = ?13, closed_at = ?14, updated_at = ?15
+             dedup_decision = ?13, closed_at = ?14, updated_at = ?15, supervision = ?16
          WHERE id = ?1",
     )
     .map_err(db)?
@@ -284,6 +304,7 @@ pub(super) fn update(c: &Connection, e: &EntryRow) -> RepoResult<()> {
         e.dedup_decision,
         e.closed_at.map(ts),
         ts(e.updated_at),
+        e.supervision.as_ref().map(json).transpose()?,
     ])
     .map_err(db)?;
     Ok(())
@@ -344,4 +365,116 @@ pub(super) fn next_seq(
     .optional()
     .map_err(db)?
     .ok_or_else(|| hazardsnap_ledger::RepoError::Corrupt("number counter".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+    use hazardsnap_ledger::rules::{open_statuses, overdue};
+    use hazardsnap_model::LedgerStatus;
+    use rusqlite::types::Value;
+
+    /// `EXPLAIN QUERY PLAN` of a query, one line per step.
+    fn plan(c: &Connection, sql: &str, args: &[Value]) -> Vec<String> {
+        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The counts of the workbench and the statistics page read one index each, never the
+    /// entries' rows nor a whole table (at 100 000 entries they were 40–80 ms apiece; see
+    /// `BENCH-pages.md`). The plan's text, not a timing: the server never runs ANALYZE, so the
+    /// plan of an empty database is the plan of a full one.
+    #[test]
+    fn the_pages_counts_search_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Connection::open(dir.path().join("db.sqlite3")).unwrap();
+        super::super::schema::migrate(&mut c).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+        let (a, b) = (
+            Utc.with_ymd_and_hms(2026, 9, 30, 16, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 10, 31, 16, 0, 0).unwrap(),
+        );
+        let mut found = open_statuses();
+        found.push(LedgerStatus::Closed);
+        let town = Scope::Town("T01".into());
+        let cases: [(&str, Q, &str); 5] = [
+            (
+                "overdue, district",
+                count_query(&Scope::All, &overdue(today), EntryGroup::Total),
+                "SEARCH le USING INDEX ledger_entries_open_deadline",
+            ),
+            (
+                "closed in a month, district",
+                count_query(
+                    &Scope::All,
+                    &[EntryPredicate::ClosedIn(a, b)],
+                    EntryGroup::Total,
+                ),
+                "SEARCH le USING COVERING INDEX ledger_entries_closed",
+            ),
+            (
+                "closed in a month, town",
+                count_query(&town, &[EntryPredicate::ClosedIn(a, b)], EntryGroup::Total),
+                "SEARCH le USING COVERING INDEX ledger_entries_enterprise_closed",
+            ),
+            (
+                "found in a month, district, per enterprise",
+                count_query(
+                    &Scope::All,
+                    &[
+                        EntryPredicate::CreatedIn(a, b),
+                        EntryPredicate::StatusIn(found),
+                    ],
+                    EntryGroup::Enterprise,
+                ),
+                "SEARCH le USING COVERING INDEX ledger_entries_created",
+            ),
+            (
+                "escalated and open, district",
+                count_query(
+                    &Scope::All,
+                    &[
+                        EntryPredicate::Escalated(true),
+                        EntryPredicate::StatusIn(open_statuses()),
+                    ],
+                    EntryGroup::Total,
+                ),
+                "SEARCH le USING INDEX ledger_entries_escalated",
+            ),
+        ];
+        for (name, q, expect) in cases {
+            let p = plan(&c, &q.sql, &q.args);
+            assert!(
+                p.iter().any(|s| s.starts_with(expect)),
+                "{name}: {p:?} in {}",
+                q.sql
+            );
+            assert!(
+                p.iter().all(|s| !s.starts_with("SCAN")),
+                "{name} scans: {p:?}"
+            );
+        }
+        let range = [Value::Text(ts(a)), Value::Text(ts(b))];
+        for sql in [
+            super::super::reports::REPORTERS_BY_ENTERPRISE,
+            super::super::reports::REPORTERS_BY_TOWN,
+        ] {
+            let p = plan(&c, sql, &range);
+            assert!(
+                p.iter()
+                    .any(|s| s.contains("USING COVERING INDEX reports_received")),
+                "{p:?}"
+            );
+            // The reports are searched, never scanned (the officers' phones, a small table,
+            // may be).
+            let scans_reports = |s: &String| {
+                s.starts_with("SCAN reports") || s == "SCAN r" || s.starts_with("SCAN r ")
+            };
+            assert!(!p.iter().any(scans_reports), "{p:?}");
+        }
+    }
 }

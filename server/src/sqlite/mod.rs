@@ -17,6 +17,7 @@
 mod dedup;
 mod entries;
 mod org;
+mod records;
 mod reports;
 pub mod schema;
 mod sql;

@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 use super::sql::Q;
-use super::{db, parse_ts, parse_ts_opt, parse_uuid, parse_wire, ts};
+use super::{db, parse_ts, parse_ts_opt, parse_wire, ts};
 
 /// Codes as a JSON array, for `NOT IN (SELECT value FROM json_each(?))`.
 fn json_list(items: &[String]) -> String {
@@ -162,40 +162,11 @@ pub(super) fn enrollment_codes(c: &Connection) -> RepoResult<Vec<EnrollmentCodeR
 }
 
 pub(super) fn devices(c: &Connection, limit: u64) -> RepoResult<Vec<DeviceRow>> {
-    let mut stmt = c
-        .prepare_cached(
-            "SELECT id, token_sha256, enterprise, name, enrollment_code, enrolled_at, revoked_at
-             FROM devices ORDER BY enrolled_at DESC, id DESC LIMIT ?1",
-        )
-        .map_err(db)?;
-    type Row = (
-        String,
-        Vec<u8>,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-    );
-    let rows = stmt
-        .query_map([super::sql::int(limit)], |r| r.try_into())
-        .map_err(db)?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, token, enterprise, name, code, enrolled, revoked): Row = row.map_err(db)?;
-        out.push(DeviceRow {
-            id: parse_uuid(&id)?,
-            token_sha256: token
-                .try_into()
-                .map_err(|_| hazardsnap_ledger::RepoError::Corrupt("device token".into()))?,
-            enterprise,
-            name,
-            enrollment_code: code,
-            enrolled_at: parse_ts(&enrolled)?,
-            revoked_at: parse_ts_opt(revoked)?,
-        });
-    }
-    Ok(out)
+    super::records::devices_where(
+        c,
+        "1 ORDER BY enrolled_at DESC, id DESC LIMIT ?",
+        &[super::sql::int(limit).into()],
+    )
 }
 
 fn site_point_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SitePoint> {
@@ -293,28 +264,11 @@ pub(super) fn enrollment_code(c: &Connection, code: &str) -> RepoResult<Option<E
 }
 
 pub(super) fn device_by_token(c: &Connection, token: &[u8; 32]) -> RepoResult<Option<DeviceRow>> {
-    type Row = (String, String, String, String, String, Option<String>);
-    let row: Option<Row> = c
-        .prepare_cached(
-            "SELECT id, enterprise, name, enrollment_code, enrolled_at, revoked_at FROM devices
-             WHERE token_sha256 = ?1",
-        )
-        .map_err(db)?
-        .query_row([&token[..]], |r| r.try_into())
-        .optional()
-        .map_err(db)?;
-    row.map(|(id, enterprise, name, code, enrolled, revoked)| {
-        Ok(DeviceRow {
-            id: parse_uuid(&id)?,
-            token_sha256: *token,
-            enterprise,
-            name,
-            enrollment_code: code,
-            enrolled_at: parse_ts(&enrolled)?,
-            revoked_at: parse_ts_opt(revoked)?,
-        })
-    })
-    .transpose()
+    Ok(
+        super::records::devices_where(c, "token_sha256 = ?", &[token.to_vec().into()])?
+            .into_iter()
+            .next(),
+    )
 }
 
 pub(super) fn session(c: &Connection, token: &[u8; 32]) -> RepoResult<Option<SessionRow>> {
@@ -552,8 +506,8 @@ pub(super) fn set_password_hash(c: &Connection, username: &str, hash: &str) -> R
 pub(super) fn insert_device(c: &Connection, d: &DeviceRow) -> RepoResult<()> {
     exec(
         c,
-        "INSERT INTO devices (id, token_sha256, enterprise, name, enrollment_code, enrolled_at, revoked_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO devices (id, token_sha256, enterprise, name, enrollment_code, enrolled_at, revoked_at, worker, officer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             d.id.to_string(),
             &d.token_sha256[..],
@@ -561,7 +515,9 @@ pub(super) fn insert_device(c: &Connection, d: &DeviceRow) -> RepoResult<()> {
             d.name,
             d.enrollment_code,
             ts(d.enrolled_at),
-            d.revoked_at.map(ts)
+            d.revoked_at.map(ts),
+            d.worker,
+            d.officer
         ],
     )?;
     Ok(())

@@ -287,15 +287,28 @@ pub(super) fn count_reporters(
     by_town: bool,
 ) -> RepoResult<Tally> {
     let sql = if by_town {
-        "SELECT en.town, count(DISTINCT r.device_id) FROM reports r
-         JOIN enterprises en ON en.code = r.enterprise
-         WHERE r.received_at >= ?1 AND r.received_at < ?2 GROUP BY en.town"
+        REPORTERS_BY_TOWN
     } else {
-        "SELECT enterprise, count(DISTINCT device_id) FROM reports
-         WHERE received_at >= ?1 AND received_at < ?2 GROUP BY enterprise"
+        REPORTERS_BY_ENTERPRISE
     };
     tally(c, sql, params![ts(from), ts(to)])
 }
+
+/// Distinct phones that reported in a time range, per enterprise (from `reports_received`
+/// alone).
+pub(super) const REPORTERS_BY_ENTERPRISE: &str =
+    "SELECT enterprise, count(DISTINCT device_id) FROM reports
+     WHERE received_at >= ?1 AND received_at < ?2
+       AND device_id NOT IN (SELECT id FROM devices WHERE officer IS NOT NULL)
+     GROUP BY enterprise";
+
+/// The same per town.
+pub(super) const REPORTERS_BY_TOWN: &str =
+    "SELECT en.town, count(DISTINCT r.device_id) FROM reports r
+     JOIN enterprises en ON en.code = r.enterprise
+     WHERE r.received_at >= ?1 AND r.received_at < ?2
+       AND r.device_id NOT IN (SELECT id FROM devices WHERE officer IS NOT NULL)
+     GROUP BY en.town";
 
 fn tally(c: &Connection, sql: &str, p: impl rusqlite::Params) -> RepoResult<Tally> {
     let mut stmt = c.prepare_cached(sql).map_err(db)?;

@@ -293,6 +293,36 @@ CREATE INDEX ledger_entries_enterprise_created ON ledger_entries(enterprise, cre
     r#"
 ALTER TABLE sessions ADD COLUMN last_seen_at TEXT;
 "#,
+    // 8: the counts of the workbench, the statistics and the ledger page at district scale
+    // (`benches/pages.rs`, `BENCH-pages.md`): each read from an index alone, never from the
+    // entries' rows. Reporters of a month by when they were received (was a scan of every
+    // report); entries closed in a month with their enterprise, district-wide and per
+    // enterprise (was a row read per closed entry, or every entry of a town); entries filed in
+    // a month with what the counts ask of them, the ledger's newest-first order kept in front;
+    // open entries by deadline (the overdue counts walked every deadline ever set, closed ones
+    // included). The last matches `le.status IN (…)` as `sql.rs` writes it, the open
+    // statuses in the model's order.
+    r#"
+CREATE INDEX reports_received ON reports(received_at, enterprise, device_id);
+DROP INDEX ledger_entries_closed;
+CREATE INDEX ledger_entries_closed ON ledger_entries(closed_at, enterprise)
+    WHERE closed_at IS NOT NULL;
+CREATE INDEX ledger_entries_enterprise_closed ON ledger_entries(enterprise, closed_at)
+    WHERE closed_at IS NOT NULL;
+DROP INDEX ledger_entries_created;
+CREATE INDEX ledger_entries_created
+    ON ledger_entries(created_at, number, status, enterprise, severity, category);
+CREATE INDEX ledger_entries_open_deadline ON ledger_entries(deadline, enterprise)
+    WHERE status IN ('pending_review', 'rectifying', 'awaiting_verification');
+"#,
+    // 9: the roster's workers, the worker a device belongs to, and the campaign records
+    // (monthly reports, trainings and drills, supervision visits).
+    super::records::MIGRATION,
+    // 10: listed supervision (挂牌督办) as the bureau decided it: requested, accepted with the
+    // supervising unit and deadline, or declined (JSON).
+    r#"
+ALTER TABLE ledger_entries ADD COLUMN supervision TEXT;
+"#,
 ];
 
 /// The newest schema version this build knows.

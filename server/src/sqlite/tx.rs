@@ -6,21 +6,22 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use hazardsnap_ledger::RepoResult;
 use hazardsnap_ledger::repo::query::{
-    CandidateQuery, EnterpriseFilter, EntryGroup, EntryPredicate, EntryQuery, Scope,
-    SuggestionQuery,
+    CandidateQuery, EnterpriseFilter, EntryGroup, EntryPredicate, EntryQuery, RecordQuery, Scope,
+    SuggestionQuery, WorkerFilter,
 };
 use hazardsnap_ledger::repo::rows::{
     CandidateHits, DeviceRow, DrawRecord, EnrollmentCodeRow, EnterpriseRow, EntryRecord, EntryRow,
-    FeedEvent, HistoryEvent, NewReport, PhotoRecord, ReportLink, ReportRow, RevealRecord,
-    SessionRow, SitePoint, StoreCounts, StoredFacts, StoredReportKey, SuggestionRecord,
-    SuggestionRow, Tally, TownRow, UserRow,
+    FeedEvent, HistoryEvent, HistoryItem, NewReport, PhotoRecord, RecordKind, RecordRow,
+    ReportLink, ReportRow, RevealRecord, SessionRow, SitePoint, StoreCounts, StoredFacts,
+    StoredReportKey, SuggestionRecord, SuggestionRow, Tally, TeamRow, TownRow, UserRow,
+    WebhookCursor, WorkerRow,
 };
 use hazardsnap_ledger::repo::{ReadTx, WriteTx};
 use hazardsnap_photo::Fingerprint;
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use super::{dedup, entries, org, reports};
+use super::{dedup, entries, org, records, reports};
 
 /// A connection inside one transaction (read-only when the repository hands it out as a
 /// [`ReadTx`]; the writer's, inside an immediate transaction, as a [`WriteTx`]).
@@ -169,6 +170,42 @@ impl ReadTx for Sql<'_> {
     ) -> RepoResult<Vec<(i64, FeedEvent)>> {
         reports::feed(self.c, device, after, limit)
     }
+    fn teams(&mut self, enterprises: &[String]) -> RepoResult<Vec<TeamRow>> {
+        records::teams(self.c, enterprises)
+    }
+    fn workers(&mut self, filter: &WorkerFilter) -> RepoResult<Vec<WorkerRow>> {
+        records::workers(self.c, filter)
+    }
+    fn worker(&mut self, code: &str) -> RepoResult<Option<WorkerRow>> {
+        records::worker(self.c, code)
+    }
+    fn device(&mut self, id: Uuid) -> RepoResult<Option<DeviceRow>> {
+        records::device(self.c, id)
+    }
+    fn officer_devices(&mut self) -> RepoResult<HashSet<Uuid>> {
+        records::officer_devices(self.c)
+    }
+    fn devices_of_workers(&mut self, workers: &[String]) -> RepoResult<Vec<DeviceRow>> {
+        records::devices_of_workers(self.c, workers)
+    }
+    fn history_after(&mut self, after: i64, limit: u64) -> RepoResult<Vec<HistoryItem>> {
+        records::history_after(self.c, after, limit)
+    }
+    fn history_last(&mut self) -> RepoResult<i64> {
+        records::history_last(self.c)
+    }
+    fn webhook_cursor(&mut self, target: &str) -> RepoResult<Option<WebhookCursor>> {
+        records::webhook_cursor(self.c, target)
+    }
+    fn records(&mut self, query: &RecordQuery) -> RepoResult<Vec<RecordRow>> {
+        records::records(self.c, query)
+    }
+    fn record(&mut self, kind: RecordKind, id: Uuid) -> RepoResult<Option<RecordRow>> {
+        records::record(self.c, kind, id)
+    }
+    fn record_by_key(&mut self, kind: RecordKind, key: &str) -> RepoResult<Option<RecordRow>> {
+        records::record_by_key(self.c, kind, key)
+    }
     fn draw(&mut self, id: Uuid) -> RepoResult<Option<DrawRecord>> {
         reports::draw(self.c, id)
     }
@@ -190,6 +227,28 @@ impl ReadTx for Sql<'_> {
 }
 
 impl WriteTx for Sql<'_> {
+    fn upsert_worker(&mut self, worker: &WorkerRow) -> RepoResult<usize> {
+        records::upsert_worker(self.c, worker)
+    }
+    fn deactivate_workers(&mut self, keep: &[String]) -> RepoResult<usize> {
+        records::deactivate_workers(self.c, keep)
+    }
+    fn insert_desk_device(&mut self, device: &DeviceRow) -> RepoResult<()> {
+        records::insert_desk_device(self.c, device)
+    }
+    fn set_device_worker(&mut self, device: Uuid, worker: Option<&str>) -> RepoResult<bool> {
+        records::set_device_worker(self.c, device, worker)
+    }
+    fn lock_record(&mut self, kind: RecordKind, key: &str) -> RepoResult<Option<RecordRow>> {
+        // One writer at a time on SQLite: a read inside the write transaction is a lock.
+        records::record_by_key(self.c, kind, key)
+    }
+    fn put_webhook_cursor(&mut self, target: &str, cursor: &WebhookCursor) -> RepoResult<()> {
+        records::put_webhook_cursor(self.c, target, cursor)
+    }
+    fn put_record(&mut self, record: &RecordRow) -> RepoResult<()> {
+        records::put_record(self.c, record)
+    }
     fn set_district_name(&mut self, name: &str) -> RepoResult<usize> {
         org::set_district_name(self.c, name)
     }

@@ -53,6 +53,31 @@ pub fn routes() -> Router<AppState> {
         .route("/stats", get(pages::stats))
         .route("/rewards", get(pages::rewards))
         .route("/draws", get(pages::draws).post(pages::create_draw))
+        .route("/monthly", get(pages::monthly))
+        .route("/monthly/{month}/{town}", get(pages::monthly_town))
+        .route(
+            "/monthly/{month}/{town}/submit",
+            post(pages::submit_monthly),
+        )
+        .route(
+            "/monthly/{month}/{town}/reopen",
+            post(pages::reopen_monthly),
+        )
+        .route(
+            "/trainings",
+            get(pages::trainings).post(pages::record_training),
+        )
+        .route("/trainings/{id}", get(pages::training))
+        .route(
+            "/trainings/{id}/findings/{index}/file",
+            post(pages::file_training_finding),
+        )
+        .route("/visits", get(pages::visits).post(pages::record_visit))
+        .route("/visits/{id}", get(pages::visit))
+        .route(
+            "/visits/{id}/findings/{index}/file",
+            post(pages::file_visit_finding),
+        )
         .route("/sites", get(pages::sites))
         .route("/admin", get(pages::admin))
         .route("/admin/devices/{id}/revoke", post(pages::revoke_device))
@@ -252,6 +277,12 @@ pub struct Chrome {
     pub csrf: String,
     /// Whether the administration link shows.
     pub district: bool,
+    /// Whether the monthly report (月报) link shows: district and town officers.
+    pub monthly: bool,
+    /// Whether the training and drills (培训演练) link shows: all but the bureau.
+    pub training: bool,
+    /// Whether the supervision (督导) link shows: district and town officers.
+    pub supervision: bool,
     /// The other language's switch link.
     pub switch_href: String,
 }
@@ -282,6 +313,15 @@ impl Chrome {
             }),
             csrf: page.map(|p| p.csrf.clone()).unwrap_or_default(),
             district: page.is_some_and(Page::is_district),
+            monthly: page.is_some_and(|p| matches!(p.actor.role(), Role::District | Role::Town)),
+            training: page.is_some_and(|p| {
+                matches!(
+                    p.actor.role(),
+                    Role::District | Role::Town | Role::Enterprise
+                )
+            }),
+            supervision: page
+                .is_some_and(|p| matches!(p.actor.role(), Role::District | Role::Town)),
             switch_href: format!(
                 "/lang?to={other}&back={}",
                 urlencoding::encode(if path.starts_with('/') { path } else { "/" })

@@ -101,6 +101,19 @@ impl TestServer {
         }
     }
 
+    /// Stops the server and hands back its data folder, to start another on it.
+    #[allow(dead_code)]
+    pub async fn stop_keep_data(mut self) -> tempfile::TempDir {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        let empty = tempfile::tempdir().expect("tempdir");
+        std::mem::replace(&mut self.data, empty)
+    }
+
     /// Asserts that the repository's derived structures (the dedup index of open entries)
     /// hold exactly what its rows say they should, through the repository's own check.
     #[allow(dead_code)]

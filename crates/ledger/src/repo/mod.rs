@@ -30,14 +30,15 @@ use uuid::Uuid;
 
 use crate::error::{LedgerError, LedgerResult, RepoResult};
 use query::{
-    CandidateQuery, EnterpriseFilter, EntryGroup, EntryPredicate, EntryQuery, Scope,
-    SuggestionQuery,
+    CandidateQuery, EnterpriseFilter, EntryGroup, EntryPredicate, EntryQuery, RecordQuery, Scope,
+    SuggestionQuery, WorkerFilter,
 };
 use rows::{
     CandidateHits, DeviceRow, DrawRecord, EnrollmentCodeRow, EnterpriseRow, EntryRecord, EntryRow,
-    FeedEvent, HistoryEvent, NewReport, PhotoRecord, ReportLink, ReportRow, RevealRecord,
-    SessionRow, SitePoint, StoreCounts, StoredFacts, StoredReportKey, SuggestionRecord,
-    SuggestionRow, Tally, TownRow, UserRow,
+    FeedEvent, HistoryEvent, HistoryItem, NewReport, PhotoRecord, RecordKind, RecordRow,
+    ReportLink, ReportRow, RevealRecord, SessionRow, SitePoint, StoreCounts, StoredFacts,
+    StoredReportKey, SuggestionRecord, SuggestionRow, Tally, TeamRow, TownRow, UserRow,
+    WebhookCursor, WorkerRow,
 };
 
 /// A unit of work's result, type-erased to cross the object-safe trait.
@@ -131,6 +132,36 @@ pub trait ReadTx {
     fn device_by_token(&mut self, token_sha256: &[u8; 32]) -> RepoResult<Option<DeviceRow>>;
     /// A session by its token's hash.
     fn session(&mut self, token_sha256: &[u8; 32]) -> RepoResult<Option<SessionRow>>;
+    /// The active teams of these enterprises' active workshops, in roster order.
+    fn teams(&mut self, enterprises: &[String]) -> RepoResult<Vec<TeamRow>>;
+    /// Workers, in code order.
+    fn workers(&mut self, filter: &WorkerFilter) -> RepoResult<Vec<WorkerRow>>;
+    /// A worker by code (active or not).
+    fn worker(&mut self, code: &str) -> RepoResult<Option<WorkerRow>>;
+    /// A device by id (revoked or not).
+    fn device(&mut self, id: Uuid) -> RepoResult<Option<DeviceRow>>;
+    /// The ids of the officers' desks (`rules::desk`).
+    fn officer_devices(&mut self) -> RepoResult<HashSet<Uuid>>;
+    /// Devices of these workers, revoked or not.
+    fn devices_of_workers(&mut self, workers: &[String]) -> RepoResult<Vec<DeviceRow>>;
+
+    // --- outgoing webhooks
+
+    /// History events after sequence `after`, oldest first, at most `limit`.
+    fn history_after(&mut self, after: i64, limit: u64) -> RepoResult<Vec<HistoryItem>>;
+    /// The last history sequence (0 when there is none).
+    fn history_last(&mut self) -> RepoResult<i64>;
+    /// A webhook target's cursor.
+    fn webhook_cursor(&mut self, target: &str) -> RepoResult<Option<WebhookCursor>>;
+
+    // --- campaign records
+
+    /// Campaign records matching a query, in (day, created, id) order.
+    fn records(&mut self, query: &RecordQuery) -> RepoResult<Vec<RecordRow>>;
+    /// A campaign record by id.
+    fn record(&mut self, kind: RecordKind, id: Uuid) -> RepoResult<Option<RecordRow>>;
+    /// A campaign record by its key.
+    fn record_by_key(&mut self, kind: RecordKind, key: &str) -> RepoResult<Option<RecordRow>>;
 
     // --- photos
 
@@ -359,4 +390,24 @@ pub trait WriteTx: ReadTx {
     ) -> RepoResult<()>;
     /// Records a draw.
     fn insert_draw(&mut self, draw: &DrawRecord) -> RepoResult<()>;
+
+    // --- workers and campaign records
+
+    /// Inserts or updates a worker (making it active); changed rows.
+    fn upsert_worker(&mut self, worker: &WorkerRow) -> RepoResult<usize>;
+    /// Deactivates the active workers not in `keep`.
+    fn deactivate_workers(&mut self, keep: &[String]) -> RepoResult<usize>;
+    /// Stores an officer's desk (`rules::desk`): a device no token opens, outside the
+    /// enrollment codes.
+    fn insert_desk_device(&mut self, device: &DeviceRow) -> RepoResult<()>;
+    /// Links a device to a worker (or unlinks it); `false` when no such device.
+    fn set_device_worker(&mut self, device: Uuid, worker: Option<&str>) -> RepoResult<bool>;
+    /// A campaign record by its key, loaded for update: nobody else changes it until this
+    /// transaction ends.
+    fn lock_record(&mut self, kind: RecordKind, key: &str) -> RepoResult<Option<RecordRow>>;
+    /// Saves a webhook target's cursor.
+    fn put_webhook_cursor(&mut self, target: &str, cursor: &WebhookCursor) -> RepoResult<()>;
+    /// Stores a campaign record, new or changed (by id; a key taken by another record of its
+    /// kind is a conflict).
+    fn put_record(&mut self, record: &RecordRow) -> RepoResult<()>;
 }

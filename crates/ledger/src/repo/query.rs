@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hazardsnap_model::{Category, LedgerStatus, Severity};
 use uuid::Uuid;
 
+use super::rows::RecordKind;
 pub use hazardsnap_model::Scope;
 
 /// A condition on a ledger entry's stored columns. A list of them means all must hold.
@@ -133,4 +134,34 @@ pub struct CandidateQuery {
     pub max_by_photo: usize,
     /// Hits by place (each of site and cell) at most.
     pub max_by_place: usize,
+}
+
+/// Which campaign records a read wants: of one kind, inside a scope (a record with a town is
+/// in a town's scope; one with an enterprise in that enterprise's; the bureau's scope holds
+/// none), about days in `[from, to)`, in (day, created) order, at most `limit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordQuery {
+    /// Kind.
+    pub kind: RecordKind,
+    /// Scope.
+    pub scope: Scope,
+    /// Only this enterprise's, when set.
+    pub enterprise: Option<String>,
+    /// Days from (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Days to (exclusive).
+    pub to: Option<NaiveDate>,
+    /// At most.
+    pub limit: u64,
+}
+
+/// Which workers a read wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkerFilter {
+    /// Of this town's enterprises.
+    pub town: Option<String>,
+    /// Of this enterprise.
+    pub enterprise: Option<String>,
+    /// Only workers still in the roster.
+    pub active_only: bool,
 }

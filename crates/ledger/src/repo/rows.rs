@@ -57,6 +57,45 @@ pub struct EntryRow {
     pub created_at: DateTime<Utc>,
     /// Last changed at.
     pub updated_at: DateTime<Utc>,
+    /// Listed supervision (挂牌督办) since the entry was escalated.
+    pub supervision: Option<Supervision>,
+}
+
+/// Where an escalation to the work-safety bureau stands (挂牌督办).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisionState {
+    /// Escalated; the bureau has not decided.
+    Requested,
+    /// The bureau accepted: the entry is listed (挂牌) until the bureau lifts it (摘牌).
+    Accepted,
+    /// The bureau declined, with a reason; the unions carry on.
+    Declined,
+    /// The bureau verified the rectification and lifted it (摘牌): closed.
+    Lifted,
+}
+
+/// Listed supervision of an entry, as the bureau decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Supervision {
+    /// Where it stands.
+    pub state: SupervisionState,
+    /// The supervising unit (督办单位), once accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The bureau's deadline, once accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<NaiveDate>,
+    /// Who decided last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The decision's reason or note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// An entry with what a list shows of its enterprise.
@@ -335,6 +374,10 @@ pub struct DeviceRow {
     pub enrolled_at: DateTime<Utc>,
     /// Revoked (a lost phone) at.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The worker (职工 code of the roster) it belongs to, when known.
+    pub worker: Option<String>,
+    /// For an officer's desk (`rules::desk`): the officer. A desk is not a phone.
+    pub officer: Option<String>,
 }
 
 /// An officer's session (会话).
@@ -442,3 +485,124 @@ pub struct StoreCounts {
 
 /// Counts by a key (an enterprise code, a town code, a status' wire name…).
 pub type Tally = HashMap<String, u64>;
+
+/// A worker (职工) of the roster, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerRow {
+    /// Code, unique in the district.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Enterprise code.
+    pub enterprise: String,
+    /// Workshop (车间).
+    pub workshop: Option<String>,
+    /// Team (班组).
+    pub team: Option<String>,
+    /// Still in the roster.
+    pub active: bool,
+}
+
+/// A team (班组) of an enterprise's workshop, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRow {
+    /// Enterprise code.
+    pub enterprise: String,
+    /// Workshop (车间).
+    pub workshop: String,
+    /// Team.
+    pub team: String,
+}
+
+/// What kind of campaign record (活动记录) a [`RecordRow`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// A town's monthly progress report (月报), keyed `YYYY-MM/TOWN`.
+    MonthlyReport,
+    /// A safety training session (安全培训) or an emergency drill (应急演练).
+    Training,
+    /// A supervision visit (督导检查) to an enterprise.
+    Visit,
+    /// A reward granted (奖励登记), keyed by its subject.
+    Reward,
+}
+
+impl RecordKind {
+    /// The stored name (stable: never renamed).
+    pub fn stored(self) -> &'static str {
+        match self {
+            RecordKind::MonthlyReport => "monthly_report",
+            RecordKind::Training => "training",
+            RecordKind::Visit => "visit",
+            RecordKind::Reward => "reward",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn from_stored(s: &str) -> Option<RecordKind> {
+        [
+            RecordKind::MonthlyReport,
+            RecordKind::Training,
+            RecordKind::Visit,
+            RecordKind::Reward,
+        ]
+        .into_iter()
+        .find(|k| k.stored() == s)
+    }
+}
+
+/// A campaign record as stored: the columns records are found by, and the record itself as a
+/// JSON document whose shape belongs to the rules of its kind (`rules::monthly`,
+/// `rules::training`, `rules::visits`). A backend stores the body as it is given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    /// Kind.
+    pub kind: RecordKind,
+    /// Id.
+    pub id: Uuid,
+    /// Unique within its kind when set (a monthly report's `YYYY-MM/TOWN`).
+    pub key: Option<String>,
+    /// The town it belongs to.
+    pub town: Option<String>,
+    /// The enterprise it belongs to.
+    pub enterprise: Option<String>,
+    /// The day it is about (a report's month's first day, a session's or a visit's date).
+    pub day: NaiveDate,
+    /// The record.
+    pub body: serde_json::Value,
+    /// Made by (an officer's username).
+    pub created_by: String,
+    /// Made at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A history event with where it stands in the district's whole history (its sequence) and
+/// its entry's number and enterprise: what the outgoing webhooks send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryItem {
+    /// Position in the whole history, increasing.
+    pub seq: i64,
+    /// The entry.
+    pub entry_id: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Its enterprise.
+    pub enterprise: String,
+    /// The event.
+    pub event: HistoryEvent,
+}
+
+/// How far an outgoing webhook target has been sent the history, and its retry state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WebhookCursor {
+    /// The last history sequence delivered.
+    pub last: i64,
+    /// Failed attempts at the next one.
+    pub attempts: u32,
+    /// Not before this (backoff).
+    pub next_at: Option<DateTime<Utc>>,
+    /// The last failure.
+    pub last_error: Option<String>,
+}

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use hazardsnap_model::{EnterpriseRef, Jurisdiction, Role};
 use uuid::Uuid;
 
-use crate::error::LedgerResult;
+use crate::error::{LedgerError, LedgerResult};
 use crate::repo::rows::{DeviceRow, SessionRow};
 use crate::service::Ledger;
 
@@ -97,6 +97,23 @@ pub struct Enrolled {
     pub enterprise: EnterpriseRef,
 }
 
+/// An active worker of `enterprise` by code, or the refusal naming it.
+fn worker_of(
+    tx: &mut dyn crate::repo::ReadTx,
+    code: &str,
+    enterprise: &str,
+) -> LedgerResult<String> {
+    match tx.worker(code)? {
+        Some(w) if w.active && w.enterprise == enterprise => Ok(w.code),
+        _ => Err(LedgerError::invalid(
+            "unknown_worker",
+            format!(
+                "本企业名册中没有职工编码「{code}」/ no worker '{code}' in the enterprise's roster"
+            ),
+        )),
+    }
+}
+
 /// Whether a session is live at `now`: not ended, not past its end, and used within the
 /// idle timeout (counted from its opening until it is first used).
 fn live(s: &SessionRow, now: DateTime<Utc>, idle: chrono::Duration) -> bool {
@@ -115,6 +132,7 @@ impl Ledger {
         &self,
         code: String,
         device_name: String,
+        worker: Option<String>,
         token_sha256: [u8; 32],
         now: DateTime<Utc>,
     ) -> LedgerResult<Option<Enrolled>> {
@@ -126,6 +144,10 @@ impl Ledger {
                 if !(c.active && c.enterprise_active) {
                     return Ok(None);
                 }
+                let worker = match worker.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+                    None => None,
+                    Some(w) => Some(worker_of(tx, w, &c.enterprise)?),
+                };
                 let device_id = Uuid::now_v7();
                 tx.insert_device(&DeviceRow {
                     id: device_id,
@@ -135,6 +157,8 @@ impl Ledger {
                     enrollment_code: c.code,
                     enrolled_at: now,
                     revoked_at: None,
+                    worker,
+                    officer: None,
                 })?;
                 Ok(Some(Enrolled {
                     device_id,
@@ -143,6 +167,39 @@ impl Ledger {
                         name: c.enterprise_name,
                     },
                 }))
+            })
+            .await
+    }
+
+    /// Links an enrolled phone to a worker of its enterprise (or unlinks it), for an officer
+    /// whose jurisdiction holds the phone's enterprise.
+    pub async fn link_device_worker(
+        &self,
+        actor: &Actor,
+        device: Uuid,
+        worker: Option<String>,
+    ) -> LedgerResult<()> {
+        if actor.role() == Role::Bureau {
+            return Err(LedgerError::forbidden(
+                "forbidden",
+                "安监局不管理手机 / the bureau does not manage phones",
+            ));
+        }
+        let scope = actor.jurisdiction.scope();
+        self.repo
+            .write(move |tx| {
+                let d = tx.device(device)?.ok_or(LedgerError::NotFound)?;
+                let e = crate::rules::training::enterprise(tx, &d.enterprise)?
+                    .ok_or(LedgerError::NotFound)?;
+                if d.officer.is_some() || !crate::rules::training::in_scope(&scope, &e) {
+                    return Err(LedgerError::NotFound);
+                }
+                let worker = match worker.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+                    None => None,
+                    Some(w) => Some(worker_of(tx, w, &d.enterprise)?),
+                };
+                tx.set_device_worker(device, worker.as_deref())?;
+                Ok(())
             })
             .await
     }

@@ -77,7 +77,7 @@ fn rate(done: u32, of: u32) -> f64 {
 
 /// The enterprises a scope reports on, in (town, code) order: the bureau's are those with
 /// an escalated entry.
-fn enterprises_of(tx: &mut dyn ReadTx, scope: &Scope) -> RepoResult<Vec<EnterpriseRow>> {
+pub(crate) fn enterprises_of(tx: &mut dyn ReadTx, scope: &Scope) -> RepoResult<Vec<EnterpriseRow>> {
     let filter = match scope {
         Scope::All => EnterpriseFilter::default(),
         Scope::Town(t) => EnterpriseFilter {
@@ -266,10 +266,15 @@ impl Ledger {
                         &l.device_name,
                     )
                 };
+                // A hazard an officer filed first (`rules::desk`) earns no worker a reward.
+                let desks = tx.officer_devices()?;
                 let mut out = Vec::new();
                 for rec in entries {
                     let e = rec.entry;
                     let f = first.get(&e.id);
+                    if f.is_some_and(|l| desks.contains(&l.device_id)) {
+                        continue;
+                    }
                     out.push(RewardLine {
                         kind: RewardKind::MajorHazard,
                         id: e.id,

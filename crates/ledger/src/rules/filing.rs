@@ -145,7 +145,7 @@ impl Ledger {
 }
 
 /// Handles one report of a batch.
-fn submit_one(
+pub(crate) fn submit_one(
     tx: &mut dyn WriteTx,
     settings: &Settings,
     device: &Device,
@@ -424,6 +424,7 @@ pub(crate) fn new_entry(
         closed_at: None,
         created_at: now,
         updated_at: now,
+        supervision: None,
     }
 }
 

@@ -10,25 +10,39 @@
 //! | how a ledger or suggestion number is given | [`numbering`] |
 //! | what goes into an entry's history; what a status change tells the phones | [`history`] |
 //! | where a report is filed (assignment, duplicates, idempotency) | [`filing`] |
-//! | which moves are allowed and who may make them; what a merge or split moves | [`workflow`] (the state machine itself: `hazardsnap_model::workflow`) |
-//! | who found an entry first; what an officer is shown of a reporter, an entry, a report | [`reads`] |
+//! | which moves are allowed and who may make them (separated duties, listed supervision); what a merge, split or transfer moves | [`workflow`] (the state machine itself: `hazardsnap_model::workflow`) |
+//! | who found an entry first (the server's receive time); a suspect capture time; what an officer is shown of a reporter, an entry, a report | [`reads`] |
 //! | what a phone's report status becomes | [`feed`] |
 //! | devices, sessions, passwords | [`access`] |
 //! | the roster import | [`roster`] |
-//! | monthly figures, rewards, suggestions, supervision draws | [`campaign`] |
+//! | monthly statistics, reward lists, suggestions, supervision draws | [`campaign`] |
+//! | the towns' monthly report: its figures, submission, reopening, due day, reminders | [`monthly`] |
+//! | training and drills, their coverage; a worker's own training | [`training`] |
+//! | supervision visits and their coverage | [`visits`] |
+//! | the reward register: who is rewarded, once, anonymous codes, payment | [`rewards`] |
+//! | hazards officers file (inspection, hotline, a drill's or a visit's finding): the desk | [`desk`] |
+//! | an officer's notices | [`notices`] |
+//! | the outgoing webhooks: the history as the queue, the retry pause | [`webhooks`] |
 //! | what the pages show at a glance: workbench, ledger page counts, inbox, statistics | [`overview`] |
 //! | administration: officers, enrollment codes, phones, roster preview (district only) | [`admin`] |
 
 pub mod access;
 pub mod admin;
 pub mod campaign;
+pub mod desk;
 pub mod feed;
 pub mod filing;
 pub mod history;
+pub mod monthly;
+pub mod notices;
 pub mod numbering;
 pub mod overview;
 pub mod reads;
+pub mod rewards;
 pub mod roster;
+pub mod training;
+pub mod visits;
+pub mod webhooks;
 pub mod workflow;
 
 use chrono::{Days, NaiveDate};

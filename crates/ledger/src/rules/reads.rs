@@ -22,9 +22,28 @@ use crate::service::Ledger;
 use crate::views::{EntryDetail, EntrySummary, LedgerFilter, LedgerSort, ReportView, ReporterView};
 
 /// The order in which the reports of an entry are shown and credited: the first is the first
-/// finder (首报人).
+/// finder (首报人). The **server's** receive time decides: a phone's clock is the worker's to
+/// set, so a clock turned back must not win a reward; the capture time only breaks a tie.
 pub fn finder_order(a: &ReportLink, b: &ReportLink) -> std::cmp::Ordering {
-    (a.captured_at, a.received_at, a.id).cmp(&(b.captured_at, b.received_at, b.id))
+    (a.received_at, a.captured_at, a.id).cmp(&(b.received_at, b.captured_at, b.id))
+}
+
+/// How far a phone's capture time may run ahead of the server's receive time before it is
+/// flagged (a phone clock a little fast is common).
+pub const CAPTURE_AHEAD_TOLERANCE: chrono::Duration = chrono::Duration::minutes(10);
+/// How long before its device enrolled a report may say it was captured before it is flagged
+/// (a photo taken offline just before enrolling is plausible; months before is not).
+pub const CAPTURE_BEFORE_ENROLLMENT_TOLERANCE: chrono::Duration = chrono::Duration::days(2);
+
+/// Whether a report's capture time cannot be true: after it was received, or long before its
+/// phone was enrolled. Shown to officers; never decisive (the receive time is).
+pub fn capture_time_suspect(
+    captured_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    enrolled_at: Option<DateTime<Utc>>,
+) -> bool {
+    captured_at > received_at + CAPTURE_AHEAD_TOLERANCE
+        || enrolled_at.is_some_and(|e| captured_at < e - CAPTURE_BEFORE_ENROLLMENT_TOLERANCE)
 }
 
 /// The reporter as an officer may see them.
@@ -70,6 +89,7 @@ pub(crate) fn summary(
         severity: e.severity,
         category: e.category,
         escalated: e.escalated,
+        supervision: e.supervision,
         extension_pending: e.extension_pending,
         deadline: e.deadline,
         merged_into: e.merged_into,
@@ -101,9 +121,14 @@ pub(crate) fn summaries(
 }
 
 /// A report as an officer sees it.
-pub(crate) fn report_view(r: ReportRow, entry_number: Option<String>) -> ReportView {
+pub(crate) fn report_view(
+    r: ReportRow,
+    entry_number: Option<String>,
+    enrolled_at: Option<DateTime<Utc>>,
+) -> ReportView {
     let s = r.submission;
     ReportView {
+        capture_time_suspect: capture_time_suspect(s.captured_at, r.received_at, enrolled_at),
         reporter: reporter(s.anonymous, r.device_id, &r.device_name),
         photos: s.photos.into_iter().map(|p| p.sha256).collect(),
         id: r.id,
@@ -298,7 +323,8 @@ impl Ledger {
                     Some(e) => tx.entry(&Scope::All, e)?.map(|rec| rec.entry.number),
                     None => None,
                 };
-                Ok(report_view(r, number))
+                let enrolled = tx.device(r.device_id)?.map(|d| d.enrolled_at);
+                Ok(report_view(r, number, enrolled))
             })
             .await
     }
@@ -331,6 +357,12 @@ fn details(
     }
     let mut photos = tx.entry_photos_of(ids)?;
     let mut history = tx.history_of(ids)?;
+    let mut enrolled: HashMap<Uuid, Option<DateTime<Utc>>> = HashMap::new();
+    for r in reports.values().flatten() {
+        if let std::collections::hash_map::Entry::Vacant(slot) = enrolled.entry(r.device_id) {
+            slot.insert(tx.device(r.device_id)?.map(|d| d.enrolled_at));
+        }
+    }
     Ok(records
         .into_iter()
         .map(|rec| {
@@ -351,7 +383,10 @@ fn details(
                 possible_duplicate_of: e.possible_duplicate_of,
                 reports: rs
                     .into_iter()
-                    .map(|r| report_view(r, Some(e.number.clone())))
+                    .map(|r| {
+                        let at = enrolled.get(&r.device_id).copied().flatten();
+                        report_view(r, Some(e.number.clone()), at)
+                    })
                     .collect(),
                 history: history.remove(&e.id).unwrap_or_default(),
                 summary: summary(rec, links, today),

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use hazardsnap_model::Roster;
 
 use crate::error::{LedgerResult, RepoError};
-use crate::repo::rows::{EnterpriseRow, SitePoint, TownRow, UserRow};
+use crate::repo::rows::{EnterpriseRow, SitePoint, TownRow, UserRow, WorkerRow};
 use crate::service::Ledger;
 
 /// An officer's password as the import hands it over: already hashed.
@@ -40,6 +40,8 @@ pub struct ImportSummary {
     pub users: usize,
     /// Enrollment codes in the roster.
     pub enrollment_codes: usize,
+    /// Workers in the roster.
+    pub workers: usize,
     /// Rows inserted, updated or deactivated: 0 when the same roster is imported again.
     pub changed_rows: usize,
 }
@@ -150,7 +152,20 @@ impl Ledger {
                 changed += tx.deactivate_enrollment_codes(&codes(
                     roster.enrollment_codes.iter().map(|c| c.code.as_str()),
                 ))?;
+                for w in &roster.workers {
+                    changed += tx.upsert_worker(&WorkerRow {
+                        code: w.code.clone(),
+                        name: w.name.clone(),
+                        enterprise: w.enterprise.clone(),
+                        workshop: w.workshop.clone(),
+                        team: w.team.clone(),
+                        active: true,
+                    })?;
+                }
+                changed +=
+                    tx.deactivate_workers(&codes(roster.workers.iter().map(|w| w.code.as_str())))?;
                 Ok(ImportSummary {
+                    workers: roster.workers.len(),
                     towns: roster.towns.len(),
                     enterprises: roster.enterprises.len(),
                     users: roster.users.len(),

@@ -11,7 +11,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hazardsnap_model::workflow::{self, EntryState};
 use hazardsnap_model::{
-    Labelled, LedgerAction, LedgerStatus, RectificationPlan, Role, Scope, is_sha256_hex,
+    Category, Labelled, LedgerAction, LedgerStatus, RectificationLevel, RectificationPlan, Role,
+    Scope, Severity, is_sha256_hex,
 };
 use uuid::Uuid;
 
@@ -20,7 +21,7 @@ use super::numbering::{self, Series};
 use super::{optional_text, required_text, with_reason};
 use crate::error::{LedgerError, LedgerResult};
 use crate::repo::WriteTx;
-use crate::repo::rows::{EntryRecord, EntryRow, FeedEvent};
+use crate::repo::rows::{EntryRecord, EntryRow, FeedEvent, Supervision, SupervisionState};
 use crate::rules::access::Actor;
 use crate::rules::filing::new_entry;
 use crate::service::{Ledger, Settings};
@@ -87,6 +88,35 @@ pub enum OfficerAction {
         /// Why, optional.
         reason: Option<String>,
     },
+    /// 受理挂牌督办 (the bureau): the entry is listed until the bureau lifts it.
+    AcceptSupervision {
+        /// The supervising unit (督办单位).
+        unit: String,
+        /// The bureau's deadline.
+        deadline: NaiveDate,
+    },
+    /// 不予挂牌 (the bureau), with a reason: the unions carry on.
+    DeclineSupervision {
+        /// Why.
+        reason: String,
+    },
+    /// 调整类别或等级, recorded with a reason (a lowered severity takes the reward with it).
+    Reclassify {
+        /// The new category, if it changes.
+        category: Option<Category>,
+        /// The new severity, if it changes.
+        severity: Option<Severity>,
+        /// Why.
+        reason: String,
+    },
+    /// 移交: a hazard at a boundary belongs to another enterprise. It moves into that
+    /// enterprise's ledger under a new number; this entry records where it went.
+    Transfer {
+        /// The enterprise's code.
+        enterprise: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl OfficerAction {
@@ -104,7 +134,12 @@ impl OfficerAction {
             OfficerAction::Escalate { .. } => LedgerAction::Escalate,
             OfficerAction::RequestExtension { .. } => LedgerAction::RequestExtension,
             OfficerAction::DecideExtension { .. } => LedgerAction::DecideExtension,
-            OfficerAction::Split { .. } | OfficerAction::NotDuplicate { .. } => return None,
+            OfficerAction::Split { .. }
+            | OfficerAction::NotDuplicate { .. }
+            | OfficerAction::AcceptSupervision { .. }
+            | OfficerAction::DeclineSupervision { .. }
+            | OfficerAction::Reclassify { .. }
+            | OfficerAction::Transfer { .. } => return None,
         })
     }
 
@@ -189,23 +224,150 @@ impl OfficerAction {
             OfficerAction::NotDuplicate { reason } => OfficerAction::NotDuplicate {
                 reason: optional_text("reason", "理由", reason.as_deref())?,
             },
+            OfficerAction::AcceptSupervision { unit, deadline } => {
+                if deadline < today {
+                    return Err(LedgerError::invalid(
+                        "deadline_in_past",
+                        "督办时限早于今天 / the deadline lies in the past",
+                    ));
+                }
+                OfficerAction::AcceptSupervision {
+                    unit: required_text("unit", "督办单位", &unit)?,
+                    deadline,
+                }
+            }
+            OfficerAction::DeclineSupervision { reason } => OfficerAction::DeclineSupervision {
+                reason: required_text("reason", "理由", &reason)?,
+            },
+            OfficerAction::Reclassify {
+                category,
+                severity,
+                reason,
+            } => {
+                if category.is_none() && severity.is_none() {
+                    return Err(LedgerError::invalid(
+                        "nothing_to_change",
+                        "请选择新的类别或等级 / choose a new category or severity",
+                    ));
+                }
+                OfficerAction::Reclassify {
+                    category,
+                    severity,
+                    reason: required_text("reason", "理由", &reason)?,
+                }
+            }
+            OfficerAction::Transfer { enterprise, reason } => OfficerAction::Transfer {
+                enterprise: required_text("enterprise", "企业", &enterprise)?,
+                reason: required_text("reason", "理由", &reason)?,
+            },
         })
     }
 }
 
-/// Whether the actor's role may take this step at all (the state machine decides whether
-/// the entry's state allows it).
-fn role_allows(role: Role, action: &OfficerAction) -> LedgerResult<()> {
-    match action {
-        // An enterprise does not approve more time for itself.
-        OfficerAction::DecideExtension { .. } if role == Role::Enterprise => {
-            Err(LedgerError::forbidden(
+/// Listed supervision the bureau accepted and has not lifted.
+fn supervised(e: &EntryRow) -> bool {
+    e.supervision
+        .as_ref()
+        .is_some_and(|s| s.state == SupervisionState::Accepted)
+}
+
+fn refuse(code: &'static str, message: &str) -> LedgerError {
+    LedgerError::forbidden(code, message)
+}
+
+/// Whether the actor's role may take this step on this entry (the state machine decides
+/// whether the entry's state allows it). Separation of duties lives here: who may verify,
+/// close, decide, escalate — by role, not only by jurisdiction.
+fn role_allows(
+    tx: &mut dyn WriteTx,
+    role: Role,
+    by: &str,
+    e: &EntryRow,
+    action: &OfficerAction,
+) -> LedgerResult<()> {
+    use OfficerAction as A;
+    let union = matches!(role, Role::District | Role::Town);
+    match (role, action) {
+        // The bureau acts on what was handed to it, and only there.
+        (Role::Bureau, A::AcceptSupervision { .. } | A::DeclineSupervision { .. }) => {}
+        (Role::Bureau, A::Verify { .. } | A::DecideExtension { .. }) if supervised(e) => {}
+        (Role::Bureau, _) => {
+            return Err(refuse(
+                "forbidden",
+                "安监局只处理挂牌督办的隐患：受理、不予受理、验收摘牌、审批延期 / the bureau acts only on listed supervision: accept, decline, verify and lift, decide extensions",
+            ));
+        }
+        (_, A::AcceptSupervision { .. } | A::DeclineSupervision { .. }) => {
+            return Err(refuse(
+                "forbidden",
+                "挂牌督办由安监局受理 / only the bureau accepts or declines listed supervision",
+            ));
+        }
+        (_, A::Escalate { .. }) if !union => {
+            return Err(refuse(
+                "forbidden",
+                "由区、镇/街道总工会提请挂牌督办 / district and town unions escalate",
+            ));
+        }
+        (_, A::Reclassify { .. } | A::Transfer { .. }) if !union => {
+            return Err(refuse(
+                "forbidden",
+                "由区、镇/街道总工会调整类别等级或移交 / district and town unions reclassify and transfer",
+            ));
+        }
+        (Role::Enterprise, A::DecideExtension { .. }) => {
+            return Err(refuse(
                 "forbidden",
                 "企业不能审批自己的延期申请 / an enterprise cannot decide its own extension",
-            ))
+            ));
         }
-        _ => Ok(()),
+        _ => {}
     }
+    if supervised(e) && role != Role::Bureau {
+        match action {
+            A::Verify { .. } | A::DecideExtension { .. } | A::Transfer { .. } => {
+                return Err(refuse(
+                    "supervised",
+                    "挂牌督办的隐患由安监局验收摘牌、审批延期 / a listed hazard is verified, lifted and extended by the bureau",
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let A::Verify { .. } = action {
+        if e.severity == Severity::Major && role == Role::Enterprise {
+            return Err(refuse(
+                "major_needs_town",
+                "重大隐患由镇/街道总工会或以上验收 / a major hazard is verified at town level or above",
+            ));
+        }
+        // Whoever marked it rectified does not verify their own work.
+        let history = tx.history_of(&[e.id])?;
+        let rectifier = history
+            .get(&e.id)
+            .and_then(|h| {
+                h.iter()
+                    .rev()
+                    .find(|ev| ev.action == LedgerAction::Rectified.wire_name())
+            })
+            .and_then(|ev| ev.actor.clone());
+        if rectifier.as_deref() == Some(by) {
+            return Err(refuse(
+                "separation_of_duties",
+                "标记整改完成的人不能验收同一隐患 / whoever marked it rectified cannot verify it",
+            ));
+        }
+    }
+    if let A::Confirm(plan) = action
+        && plan.level == RectificationLevel::BureauSupervised
+        && !supervised(e)
+    {
+        return Err(LedgerError::invalid(
+            "invalid_level",
+            "「安监局挂牌督办」层级只能由安监局受理挂牌产生 / the bureau-supervised level comes only from the bureau accepting the escalation",
+        ));
+    }
+    Ok(())
 }
 
 fn state(e: &EntryRow) -> EntryState {
@@ -255,7 +417,14 @@ fn act(
 ) -> LedgerResult<Uuid> {
     let scope = actor.jurisdiction.scope();
     let mut e = load(tx, &scope, entry_id)?.entry;
-    role_allows(actor.role(), action)?;
+    // What lies outside the jurisdiction does not exist, whatever the role: a merge's target
+    // is looked at before anything is refused.
+    if let OfficerAction::Merge { into, .. } = action
+        && tx.entry(&scope, *into)?.is_none()
+    {
+        return Err(LedgerError::NotFound);
+    }
+    role_allows(tx, actor.role(), actor.name(), &e, action)?;
     let next = match action.ledger_action() {
         Some(a) => workflow::apply(&state(&e), a)?,
         None => state(&e),
@@ -263,6 +432,15 @@ fn act(
     let by = actor.name();
     match action {
         OfficerAction::Confirm(plan) => {
+            let mut plan = plan.clone();
+            if let Some(s) = e.supervision.as_ref().filter(|_| supervised(&e)) {
+                // A listed hazard's plan is the bureau's level, within the bureau's deadline.
+                plan.level = RectificationLevel::BureauSupervised;
+                if let Some(d) = s.deadline {
+                    plan.deadline = plan.deadline.min(d);
+                }
+            }
+            let plan = &plan;
             e.deadline = Some(plan.deadline);
             e.plan = Some(plan.clone());
             history::move_to(
@@ -321,6 +499,18 @@ fn act(
             } else {
                 LedgerAction::VerifyReturn
             };
+            if *accepted
+                && let Some(s) = e
+                    .supervision
+                    .as_mut()
+                    .filter(|s| s.state == SupervisionState::Accepted)
+            {
+                // 摘牌: the bureau verified and lifts the listing.
+                s.state = SupervisionState::Lifted;
+                s.by = Some(by.to_owned());
+                s.at = now;
+                s.note = note.clone();
+            }
             history::move_to(
                 tx,
                 &mut e,
@@ -333,6 +523,14 @@ fn act(
         }
         OfficerAction::Escalate { reason } => {
             e.escalated = true;
+            e.supervision = Some(Supervision {
+                state: SupervisionState::Requested,
+                unit: None,
+                deadline: None,
+                by: Some(by.to_owned()),
+                at: now,
+                note: reason.clone(),
+            });
             history::note(
                 tx,
                 &mut e,
@@ -388,6 +586,100 @@ fn act(
         OfficerAction::Split { report_id, reason } => {
             return split(tx, settings, &e, *report_id, reason, by, now);
         }
+        OfficerAction::AcceptSupervision { unit, deadline } => {
+            requested(&e)?;
+            e.supervision = Some(Supervision {
+                state: SupervisionState::Accepted,
+                unit: Some(unit.clone()),
+                deadline: Some(*deadline),
+                by: Some(by.to_owned()),
+                at: now,
+                note: None,
+            });
+            // The plan, if there is one, is the bureau's now, within its deadline.
+            if let Some(plan) = e.plan.as_mut() {
+                plan.level = RectificationLevel::BureauSupervised;
+                plan.deadline = plan.deadline.min(*deadline);
+                e.deadline = Some(plan.deadline);
+            }
+            history::note(
+                tx,
+                &mut e,
+                "supervision_accepted",
+                Step::by(
+                    by,
+                    format!(
+                        "安监局挂牌督办：督办单位 {unit}，时限 {deadline} / listed by the bureau: supervising unit {unit}, deadline {deadline}"
+                    ),
+                ),
+                now,
+            )?;
+        }
+        OfficerAction::DeclineSupervision { reason } => {
+            requested(&e)?;
+            e.escalated = false;
+            e.supervision = Some(Supervision {
+                state: SupervisionState::Declined,
+                unit: None,
+                deadline: None,
+                by: Some(by.to_owned()),
+                at: now,
+                note: Some(reason.clone()),
+            });
+            history::note(
+                tx,
+                &mut e,
+                "supervision_declined",
+                Step::by(
+                    by,
+                    format!("安监局不予挂牌：{reason} / the bureau declined: {reason}"),
+                ),
+                now,
+            )?;
+        }
+        OfficerAction::Reclassify {
+            category,
+            severity,
+            reason,
+        } => {
+            let mut changes = Vec::new();
+            if let Some(c) = category.filter(|c| *c != e.category) {
+                changes.push(format!(
+                    "类别 {} → {} / category {} → {}",
+                    e.category.label_zh(),
+                    c.label_zh(),
+                    e.category.wire_name(),
+                    c.wire_name()
+                ));
+                e.category = c;
+            }
+            if let Some(s) = severity.filter(|s| *s != e.severity) {
+                changes.push(format!(
+                    "等级 {} → {} / severity {} → {}",
+                    e.severity.label_zh(),
+                    s.label_zh(),
+                    e.severity.wire_name(),
+                    s.wire_name()
+                ));
+                e.severity = s;
+            }
+            if changes.is_empty() {
+                return Err(LedgerError::invalid(
+                    "nothing_to_change",
+                    "类别和等级均未改变 / neither the category nor the severity changes",
+                ));
+            }
+            history::note(
+                tx,
+                &mut e,
+                "reclassify",
+                Step::by(by, format!("{}：{reason}", changes.join("；"))),
+                now,
+            )?;
+        }
+        OfficerAction::Transfer { enterprise, reason } => {
+            return transfer(tx, settings, &scope, &mut e, enterprise, reason, by, now);
+        }
         OfficerAction::NotDuplicate { reason } => {
             // Only an open entry that filing flagged has something to clear.
             let Some(other) = e.possible_duplicate_of.filter(|_| e.status.is_open()) else {
@@ -417,6 +709,88 @@ fn act(
         }
     }
     Ok(entry_id)
+}
+
+/// The bureau decides only an escalation it has not decided yet.
+fn requested(e: &EntryRow) -> LedgerResult<()> {
+    match &e.supervision {
+        Some(s) if s.state == SupervisionState::Requested && e.status.is_open() => Ok(()),
+        _ => Err(LedgerError::conflict(
+            "not_requested",
+            "该隐患没有待受理的挂牌督办申请 / no escalation waits for the bureau on this entry",
+        )),
+    }
+}
+
+/// 移交: the entry's reports move into a new entry of `enterprise` (pending review there,
+/// numbered in that enterprise's series); this one becomes merged into it, recorded on both.
+#[allow(clippy::too_many_arguments)]
+fn transfer(
+    tx: &mut dyn WriteTx,
+    settings: &Settings,
+    scope: &Scope,
+    e: &mut EntryRow,
+    enterprise: &str,
+    reason: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> LedgerResult<Uuid> {
+    if !e.status.is_open() {
+        return Err(LedgerError::conflict(
+            "not_open",
+            "只能移交未结束的隐患 / only an open entry can be transferred",
+        ));
+    }
+    if enterprise == e.enterprise {
+        return Err(LedgerError::invalid(
+            "same_enterprise",
+            "目标企业与当前企业相同 / the entry already belongs to that enterprise",
+        ));
+    }
+    let target = crate::rules::training::enterprise(tx, enterprise)?
+        .filter(|t| crate::rules::training::in_scope(scope, t))
+        .ok_or_else(|| {
+            LedgerError::invalid(
+                "unknown_enterprise",
+                format!(
+                    "辖区内没有企业 {enterprise} / no enterprise {enterprise} in your jurisdiction"
+                ),
+            )
+        })?;
+    let n = numbering::next(tx, &settings.calendar, &target.code, Series::Hazard, now)?;
+    let fresh = new_entry(n, &target.code, e.severity, e.category, now);
+    tx.insert_entry(&fresh)?;
+    history::opened(
+        tx,
+        &fresh,
+        "transfer_in",
+        Step::by(
+            by,
+            format!(
+                "由 {} 移交：{reason} / transferred from {}: {reason}",
+                e.number, e.number
+            ),
+        ),
+        now,
+    )?;
+    e.extension_pending = false;
+    history::move_to(
+        tx,
+        e,
+        LedgerStatus::Merged,
+        "transfer_out",
+        Step::by(
+            by,
+            format!(
+                "移交至 {}（{}）：{reason} / transferred to {} ({}): {reason}",
+                fresh.number, target.name, fresh.number, target.name
+            ),
+        ),
+        Some((fresh.id, &fresh.number)),
+        now,
+    )?;
+    tx.move_reports(e.id, fresh.id)?;
+    Ok(fresh.id)
 }
 
 /// The plan as the history records it, in both languages.
@@ -453,6 +827,22 @@ fn merge(
         return Err(LedgerError::MergeIntoSelf);
     }
     let mut target = load(tx, scope, into)?.entry;
+    if target.enterprise != e.enterprise {
+        return Err(LedgerError::conflict(
+            "cross_enterprise_merge",
+            format!(
+                "不能跨企业合并（{} 属于 {}，{} 属于 {}）；如属另一企业，请先移交 / entries of different enterprises cannot be merged ({} is {}'s, {} is {}'s): transfer it first",
+                e.number,
+                e.enterprise,
+                target.number,
+                target.enterprise,
+                e.number,
+                e.enterprise,
+                target.number,
+                target.enterprise
+            ),
+        ));
+    }
     if !target.status.is_open() {
         return Err(LedgerError::MergeTargetClosed {
             number: target.number,

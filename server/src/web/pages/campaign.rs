@@ -1,5 +1,6 @@
 //! The campaign's lists as pages: the reward lists (奖励名单) and the supervision draws
-//! (督导抽查) with a form for a new one.
+//! (督导抽查) with a form for a new one; each drawn enterprise links to its visits and to the
+//! visit form prefilled with it and the draw (`/visits`).
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -103,12 +104,13 @@ pub async fn rewards(
 
 /// One draw as shown.
 pub struct DrawLine {
+    id: uuid::Uuid,
     at: String,
     town: String,
     n: u32,
     seed: String,
     actor: String,
-    result: String,
+    result: Vec<String>,
     reproducible: bool,
 }
 
@@ -135,7 +137,7 @@ async fn draws_page(
         .map_err(|e| PageError::ledger(lang, e))?;
     let t = page.t();
     Ok(Draws {
-        chrome: page.chrome("draws", "/draws"),
+        chrome: page.chrome("supervision", "/draws"),
         error,
         may_draw: matches!(
             page.actor.jurisdiction,
@@ -144,12 +146,13 @@ async fn draws_page(
         draws: list
             .into_iter()
             .map(|d| DrawLine {
+                id: d.draw.id,
                 at: local(&calendar, d.draw.at),
                 town: d.draw.town.clone().unwrap_or_else(|| t.lg_all.to_owned()),
                 n: d.draw.n,
                 seed: d.draw.seed.clone(),
                 actor: d.draw.actor.clone(),
-                result: d.draw.result.join("、"),
+                result: d.draw.result.clone(),
                 reproducible: d.reproducible,
             })
             .collect(),

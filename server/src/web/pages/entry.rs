@@ -431,6 +431,10 @@ fn done_code(action: &OfficerAction) -> &'static str {
         OfficerAction::RequestExtension { .. } => "request_extension",
         OfficerAction::DecideExtension { .. } => "decide_extension",
         OfficerAction::Split { .. } => "split",
+        OfficerAction::AcceptSupervision { .. } => "accept_supervision",
+        OfficerAction::DeclineSupervision { .. } => "decline_supervision",
+        OfficerAction::Reclassify { .. } => "reclassify",
+        OfficerAction::Transfer { .. } => "transfer",
     }
 }
 

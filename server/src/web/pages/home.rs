@@ -1,5 +1,6 @@
-//! The front door: `GET /` (the login form for a visitor, the workbench for an officer),
-//! logging in and out by form, and the language switch.
+//! The front door: `GET /` (the login form for a visitor, the workbench for an officer, with
+//! the monthly report's reminder when one is due), logging in and out by form, and the
+//! language switch.
 
 use std::net::SocketAddr;
 
@@ -38,6 +39,44 @@ struct Workbench {
     month_label: String,
     rate: String,
     chart: String,
+    reminder: Option<Reminder>,
+}
+
+/// The workbench's notice of a monthly report due or late (月报提醒).
+pub struct Reminder {
+    /// What it says.
+    text: String,
+    /// The report's page.
+    href: String,
+    /// Past the due day.
+    late: bool,
+}
+
+/// The reminder's sentence: the town's own report, or the towns the district still waits for.
+fn reminder_of(
+    r: hazardsnap_ledger::rules::monthly::MonthlyReminder,
+    district: bool,
+    lang: Lang,
+) -> Option<Reminder> {
+    let t = texts(lang);
+    let month = hazardsnap_ledger::rules::monthly::parse_month(&r.month).ok()?;
+    let words = super::month_words(month, lang);
+    let due = super::day_words(r.due, lang);
+    let towns = r.towns_missing.join(t.sep);
+    let message = match (district, r.late) {
+        (false, false) => t.wb_monthly_due,
+        (false, true) => t.wb_monthly_late,
+        (true, false) => t.wb_monthly_missing,
+        (true, true) => t.wb_monthly_missing_late,
+    };
+    Some(Reminder {
+        text: super::fill(
+            message,
+            &[("month", &words), ("due", &due), ("towns", &towns)],
+        ),
+        href: format!("/monthly?month={}", r.month),
+        late: r.late,
+    })
 }
 
 fn login_page(lang: Lang, error: Option<&'static str>, username: String) -> Login {
@@ -91,9 +130,16 @@ pub async fn home(State(state): State<AppState>, parts: Parts) -> Result<Respons
         .workbench(&page.actor, now)
         .await
         .map_err(|e| PageError::ledger(lang, e))?;
+    let reminder = state
+        .ledger
+        .monthly_reminder(&page.actor, now)
+        .await
+        .map_err(|e| PageError::ledger(lang, e))?
+        .and_then(|r| reminder_of(r, page.is_district(), lang));
     let t = page.t();
     let today = state.ledger.calendar().today(now);
     let w = Workbench {
+        reminder,
         chrome: page.chrome("workbench", "/"),
         rate: percent(month.rectification_rate),
         month_label: today.format("%Y-%m").to_string(),
@@ -208,4 +254,35 @@ pub async fn switch_lang(Query(q): Query<LangSwitch>) -> Response {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use hazardsnap_ledger::rules::monthly::MonthlyReminder;
+
+    fn reminder(late: bool) -> MonthlyReminder {
+        MonthlyReminder {
+            month: "2026-10".into(),
+            due: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            late,
+            towns_missing: vec!["丝绸路街道".into(), "北郊镇".into()],
+        }
+    }
+
+    #[test]
+    fn the_reminder_names_the_month_the_due_day_and_the_towns_missing() {
+        let town = reminder_of(reminder(false), false, Lang::Zh).unwrap();
+        assert_eq!(town.text, "10 月月报请于 11 月 25 日前报送");
+        assert_eq!(town.href, "/monthly?month=2026-10");
+        assert!(!town.late);
+        let late = reminder_of(reminder(true), false, Lang::Zh).unwrap();
+        assert!(late.text.contains("已逾期"), "{}", late.text);
+        let district = reminder_of(reminder(true), true, Lang::En).unwrap();
+        assert_eq!(
+            district.text,
+            "Towns late with the report for October 2026 (due 25 November): 丝绸路街道, 北郊镇"
+        );
+    }
 }

@@ -49,7 +49,10 @@ object StatusTexts {
             LedgerStatus.PENDING_REVIEW -> number?.let { Text("台账编号 $it", "Ledger no. $it") }
             LedgerStatus.RECTIFYING -> Text("已确认为隐患，正在整改${numberZh(number)}", "Confirmed; being rectified${numberEn(number)}")
             LedgerStatus.AWAITING_VERIFICATION -> Text("整改完成，等待验收${numberZh(number)}", "Rectified; awaiting verification${numberEn(number)}")
-            LedgerStatus.CLOSED -> Text("已整改验收并销号${numberZh(number)}", "Rectified, verified and closed${numberEn(number)}")
+            // A closed report may carry the district's reward notice (with an anonymous
+            // finder's redemption code, shown on this phone only).
+            LedgerStatus.CLOSED -> s.reason?.let { Text.ofBoth(it) }
+                ?: Text("已整改验收并销号${numberZh(number)}", "Rectified, verified and closed${numberEn(number)}")
             LedgerStatus.REJECTED -> s.reason?.let { Text("驳回理由：$it", "Reason: $it") } ?: Text("未说明理由", "No reason given")
             LedgerStatus.MERGED -> s.mergedInto?.let { Text("与他人报告的同一隐患合并到 $it，您的发现仍然计入", "Same hazard as another report, merged into $it; your finding still counts") }
                 ?: Text("与他人报告的同一隐患合并，您的发现仍然计入", "Merged with another report of the same hazard; your finding still counts")
@@ -66,8 +69,15 @@ object StatusTexts {
     private fun numberZh(n: String?) = n?.let { "（$it）" } ?: ""
     private fun numberEn(n: String?) = n?.let { " ($it)" } ?: ""
 
-    /** The key a status is remembered by between two looks: local state and ledger status. */
-    fun key(row: ReportRow): String = row.localState.wire + "/" + (row.server.status?.wire ?: "-")
+    /**
+     * The key a status is remembered by between two looks: local state and ledger status, and
+     * for a closed report its notice (a reward granted after closing is news too).
+     */
+    fun key(row: ReportRow): String {
+        val base = row.localState.wire + "/" + (row.server.status?.wire ?: "-")
+        val reason = row.server.reason
+        return if (row.server.status == LedgerStatus.CLOSED && reason != null) "$base#${reason.hashCode()}" else base
+    }
 }
 
 /** One notice for the worker: a report of theirs moved. */
@@ -91,6 +101,13 @@ object Notices {
             row.localState != LocalState.SYNCED -> null
             row.server.status == null ->
                 Text("您的「${what.zh}」报告已送达", "Your '${what.en}' report was delivered")
+            row.server.status == LedgerStatus.CLOSED && row.server.reason != null -> {
+                val r = Text.ofBoth(row.server.reason)
+                Text(
+                    "您的「${what.zh}」报告${n?.let { "（$it）" } ?: ""}：${r.zh}",
+                    "Your '${what.en}' report${n?.let { " ($it)" } ?: ""}: ${r.en}",
+                )
+            }
             else -> {
                 val s = row.server.status
                 Text(

@@ -170,4 +170,18 @@ class LogicTest {
         assertEquals("您的「生产设备安全防护」报告（E001-2026-0001）：待审核", n[0].text.zh)
         assertTrue(Notices.between(Notices.remember(listOf(filed)), listOf(filed)).isEmpty())
     }
+
+    @Test
+    fun `a reward granted after closing is a notice of its own, once`() {
+        val closed = row(LocalState.SYNCED, LedgerStatus.CLOSED, "E001-2026-0001")
+        val rewarded = row(
+            LocalState.SYNCED, LedgerStatus.CLOSED, "E001-2026-0001",
+            reason = "已发放奖励 500.00 元。匿名兑奖码 ABCD-EFGH / a reward of 500.00 yuan was granted. Code ABCD-EFGH",
+        )
+        val n = Notices.between(Notices.remember(listOf(closed)), listOf(rewarded))
+        assertEquals(1, n.size)
+        assertTrue(n[0].text.zh.contains("ABCD-EFGH"))
+        assertTrue(StatusTexts.of(rewarded).detail!!.zh.startsWith("已发放奖励"))
+        assertTrue(Notices.between(Notices.remember(listOf(rewarded)), listOf(rewarded)).isEmpty())
+    }
 }

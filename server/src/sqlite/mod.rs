@@ -1,16 +1,16 @@
 //! The embedded default backend (内置存储): one SQLite file (WAL), one writer connection behind
 //! a mutex, a few reader connections, all used from `spawn_blocking` so no SQLite call ever
 //! blocks the async runtime. It implements the ledger's [`Repository`]: it loads and saves
-//! rows and translates the rules' primitive predicates ([`sql`]), and decides nothing.
+//! rows and translates the rules' primitive predicates (`sql`), and decides nothing.
 //!
 //! One writer is deliberate: SQLite serialises writers anyway, and a second writing
 //! connection only turns that into "database is locked" errors. Every write is one short
 //! immediate transaction (which takes the write lock up front, so every entry a unit of work
 //! loads is already locked for update), and readers (WAL) never wait for it.
 //!
-//! Layout: [`schema`] (migrations), [`sql`] (the one translation of scopes and predicates),
+//! Layout: [`schema`] (migrations), `sql` (the one translation of scopes and predicates),
 //! `org` (organisation, officers, devices, sessions), `entries` (ledger entries, history,
-//! numbers), `reports` (reports, photos, suggestions, the change feed, draws), [`dedup`] (the
+//! numbers), `reports` (reports, photos, suggestions, the change feed, draws), `dedup` (the
 //! open-entry index and its candidate lookup), `tx` (the trait implementations delegating to
 //! them).
 

@@ -5,7 +5,7 @@
 //! is born revoked), marked with the officer's name. A desk is never a worker: it is not
 //! counted among the workers taking part, and a hazard it found first earns no reward.
 //!
-//! [`Ledger::file_entry`] is the officers' own door: a hazard found on an inspection (检查) or
+//! [`Ledger::file_entry`](crate::Ledger::file_entry) is the officers' own door: a hazard found on an inspection (检查) or
 //! reported on the hotline (热线), with photos uploaded from the browser.
 
 use chrono::{DateTime, Utc};

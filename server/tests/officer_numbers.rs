@@ -245,3 +245,146 @@ async fn supervision_draws_are_recorded_and_reproducible() {
     assert_eq!(s, 400);
     ts.stop().await;
 }
+
+/// The phone's latest view of a report, from the device's change feed.
+async fn phone_view(ts: &common::TestServer, token: &str, report: uuid::Uuid) -> Value {
+    let feed: Value = ts
+        .http
+        .get(ts.url("/api/v1/device/changes?since=0"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|c| c["report_id"] == report.to_string())
+        .cloned()
+        .expect("the report in the feed")
+}
+
+#[tokio::test]
+async fn suggestions_move_received_under_review_decided_with_a_reply_on_the_phone() {
+    let ts = officer::start().await;
+    let e001 = login(&ts, "e001", "enterprise-pass-1").await;
+    let bureau = login(&ts, "ajj", "bureau-pass-1").await;
+    let a = ts.enroll_named("E001-JOIN", "甲的手机").await;
+    let (one, two) = (suggestion(), suggestion());
+    let res = ts.submit(&a.token, vec![one.clone(), two.clone()]).await;
+    let (s1, s2) = (
+        res.results[0].entry_id.unwrap(),
+        res.results[1].entry_id.unwrap(),
+    );
+    let v = phone_view(&ts, &a.token, one.id).await;
+    assert_eq!(
+        (v["suggestion"].as_str(), v["status"].as_str()),
+        (Some("received"), Some("pending_review"))
+    );
+
+    let review = |id: uuid::Uuid, body: Value| {
+        let (ts, e001) = (&ts, &e001);
+        async move { post(ts, e001, &format!("/api/v1/suggestions/{id}/review"), &body).await }
+    };
+    // Under review, with a reply the worker sees.
+    let (s, v) = review(
+        s1,
+        json!({"status": "under_review", "reply": "已转设备科评估"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (200, Some("under_review")),
+        "{v}"
+    );
+    let v = phone_view(&ts, &a.token, one.id).await;
+    assert_eq!(v["suggestion"], "under_review");
+    assert_eq!(v["reason"], "已转设备科评估");
+    // Not adopted needs a reason; a back step or an unknown status is refused.
+    let (s, v) = review(s1, json!({"status": "not_adopted"})).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (400, Some("missing_field")),
+        "{v}"
+    );
+    let (s, _) = review(s1, json!({"status": "received"})).await;
+    assert_eq!(s, 400);
+    let (s, v) = review(s1, json!({"status": "maybe"})).await;
+    assert_eq!(s, 400, "{v}");
+    let (s, _) = review(
+        s1,
+        json!({"status": "not_adopted", "reply": "现有防护已满足要求，感谢建议"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let v = phone_view(&ts, &a.token, one.id).await;
+    assert_eq!(
+        (
+            v["suggestion"].as_str(),
+            v["status"].as_str(),
+            v["reason"].as_str()
+        ),
+        (
+            Some("not_adopted"),
+            Some("rejected"),
+            Some("现有防护已满足要求，感谢建议")
+        )
+    );
+    // A decision is final, through either door.
+    let (s, v) = review(s1, json!({"status": "adopted"})).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (409, Some("suggestion_decided")),
+        "{v}"
+    );
+    let (s, _) = post(
+        &ts,
+        &e001,
+        &format!("/api/v1/suggestions/{s1}/adopt"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(s, 409);
+    // The bureau never sees suggestions.
+    let (s, _) = post(
+        &ts,
+        &bureau,
+        &format!("/api/v1/suggestions/{s2}/review"),
+        &json!({"status": "adopted"}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    // Adopted: on the phone, in the list, on the reward list.
+    let (s, _) = review(
+        s2,
+        json!({"status": "adopted", "reply": "好主意，全厂推广"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let v = phone_view(&ts, &a.token, two.id).await;
+    assert_eq!(
+        (v["suggestion"].as_str(), v["status"].as_str()),
+        (Some("adopted"), Some("closed"))
+    );
+    let (_, body) = get(&ts, &e001, "/api/v1/suggestions").await;
+    let list: Value = serde_json::from_str(&body).unwrap();
+    let by_id = |id: uuid::Uuid| {
+        list["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id.to_string())
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_id(s1)["status"], "not_adopted");
+    assert_eq!(by_id(s2)["status"], "adopted");
+    assert_eq!(by_id(s2)["reply"], "好主意，全厂推广");
+    assert!(by_id(s2)["adopted_at"].is_string());
+    let (_, body) = get(&ts, &e001, "/api/v1/rewards").await;
+    assert!(body.contains(&s2.to_string()) && !body.contains(&s1.to_string()));
+    ts.stop().await;
+}

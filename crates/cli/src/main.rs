@@ -20,7 +20,7 @@ use hazardsnap_core::{
     CaptureRequest, HazardCore, HazardError, ListQuery, LocalState, PhotoSource, Progress,
     ProgressListener, ProgressStage, ReportContent, ReportSummary, SyncOptions,
 };
-use hazardsnap_model::{AtRisk, Category, CheckSource, Location, ReportKind, Severity};
+use hazardsnap_model::{AtRisk, Category, CheckSource, Labelled, Location, ReportKind, Severity};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// 隐患随手拍：离线拍照上报安全隐患 / hazard snapshots: report safety hazards offline.
@@ -90,6 +90,12 @@ enum Command {
     Delete { id: String },
     /// 存储占用 / storage use
     Storage {
+        #[arg(long)]
+        json: bool,
+    },
+    /// 我的培训与演练（上次同步所得，离线可看）/ my trainings and drills, as the last sync
+    /// brought them (works offline)
+    Trainings {
         #[arg(long)]
         json: bool,
     },
@@ -303,6 +309,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             limit,
         } => list(&cli.data, json, states, kind, limit).await,
         Command::Show { id, json } => show(&cli.data, &id, json).await,
+        Command::Trainings { json } => trainings(&cli.data, json).await,
         Command::Edit(args) => {
             let core = open(&cli.data).await?;
             let mut content = core.get_report(args.id.clone()).await?.content;
@@ -479,6 +486,7 @@ fn summary_json(r: &ReportSummary) -> serde_json::Value {
         "entry_number": r.server.entry_number,
         "merged_into": r.server.merged_into,
         "server_reason": r.server.reason,
+        "suggestion_status": r.server.suggestion_status,
         "kind": r.kind,
         "category": r.category,
         "severity": r.severity,
@@ -550,6 +558,46 @@ async fn list(
             DateTime::<Utc>::from(r.captured_at).format("%Y-%m-%d %H:%M"),
             r.category,
             r.note_preview.replace('\n', " ")
+        );
+    }
+    Ok(())
+}
+
+async fn trainings(data: &std::path::Path, json: bool) -> Result<(), CliError> {
+    let mine = open(data).await?.my_trainings().await?;
+    if json {
+        return print_json(&serde_json::json!({
+            "worker": mine.worker,
+            "hours_this_year": mine.hours_this_year,
+            "synced_at": mine.synced_at.map(rfc3339),
+            "trainings": mine.trainings.iter().map(|t| serde_json::json!({
+                "id": t.id,
+                "kind": t.kind,
+                "date": t.date,
+                "topic": t.topic,
+                "hours": t.hours,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    match &mine.worker {
+        None => println!(
+            "本机尚未关联职工，请企业工会在管理页关联 / this phone is not linked to a worker yet: ask the enterprise union to link it"
+        ),
+        Some(w) => println!(
+            "职工 {w}：今年培训与演练 {} 小时 / worker {w}: {} hours this year",
+            mine.hours_this_year, mine.hours_this_year
+        ),
+    }
+    if mine.synced_at.is_none() {
+        println!("尚未同步 / not synced yet");
+    }
+    for t in &mine.trainings {
+        println!(
+            "{}  {}  {} 小时/h  {}",
+            t.date,
+            t.kind.label(hazardsnap_model::Lang::Zh),
+            t.hours,
+            t.topic
         );
     }
     Ok(())

@@ -10,7 +10,7 @@ use hazardsnap_core::{
     CaptureRequest, HazardCore, HazardError, ListQuery, LocalState, PhotoSource, ReportContent,
     SyncOptions,
 };
-use hazardsnap_model::{Category, LedgerStatus, ReportKind};
+use hazardsnap_model::{Category, LedgerStatus, ReportKind, SuggestionStatus, TrainingKind};
 use image::{ImageFormat, Rgb, RgbImage};
 
 fn jpeg(seed: u32) -> Vec<u8> {
@@ -167,4 +167,125 @@ async fn an_unreachable_server_is_a_network_error_and_keeps_the_outbox() {
     assert_eq!(d.local_state, LocalState::Queued);
     assert_eq!(d.retry_count, 1);
     assert!(d.last_error.is_some());
+}
+
+/// Logs an officer in over the API and answers the bearer token.
+async fn officer_token(http: &reqwest::Client, url: &str, user: &str, pass: &str) -> String {
+    let v: serde_json::Value = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"username": user, "password": pass}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_sees_their_training_and_their_suggestion_answered() {
+    let srv_dir = tempfile::tempdir().unwrap();
+    let phone_dir = tempfile::tempdir().unwrap();
+    let (url, _stop) = support::server(srv_dir.path(), |_| {}).await;
+    let core: Arc<HazardCore> = HazardCore::open(phone_dir.path().to_string_lossy().into_owned())
+        .await
+        .unwrap();
+    // Before any sync: an empty list, offline.
+    let none = core.my_trainings().await.unwrap();
+    assert!(none.trainings.is_empty() && none.worker.is_none() && none.synced_at.is_none());
+
+    let e = core
+        .enroll(url.clone(), "E001-JOIN-DEMO".into(), "王建国的手机".into())
+        .await
+        .unwrap();
+    let mut idea = ReportContent::hazard(Category::Other);
+    idea.kind = ReportKind::Suggestion;
+    idea.note = "建议在液氯库门口加装洗眼器".into();
+    let idea_id = core
+        .capture(
+            CaptureRequest {
+                photos: vec![],
+                content: idea,
+                captured_at: None,
+                draft: false,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let out = core.sync(NOW, None, None).await.unwrap();
+    assert_eq!(out.uploaded, 1);
+    assert!(!out.trainings_changed, "not linked to a worker yet");
+    let d = core.get_report(idea_id.clone()).await.unwrap();
+    assert_eq!(d.server.suggestion_status, Some(SuggestionStatus::Received));
+
+    // The enterprise links the phone to its worker and records a training he attended; the
+    // officer answers the suggestion.
+    let http = reqwest::Client::new();
+    let union = officer_token(&http, &url, "union.e001", "demo-e001-2026").await;
+    http.post(format!("{url}/api/v1/devices/{}/worker", e.device_id))
+        .bearer_auth(&union)
+        .json(&serde_json::json!({"worker": "E001-W0001"}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    for (topic, who) in [
+        ("液氯泄漏应急处置", vec!["E001-W0001", "E001-W0002"]),
+        ("别人的培训", vec!["E001-W0003"]),
+    ] {
+        let r = http
+            .post(format!("{url}/api/v1/trainings"))
+            .bearer_auth(&union)
+            .json(&serde_json::json!({
+                "enterprise": "E001", "kind": "training", "date": today - chrono::Days::new(1),
+                "topic": topic, "hours": 2.5, "attendees": who
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    let list: serde_json::Value = http
+        .get(format!("{url}/api/v1/suggestions"))
+        .bearer_auth(&union)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sid = list["suggestions"][0]["id"].as_str().unwrap().to_owned();
+    http.post(format!("{url}/api/v1/suggestions/{sid}/review"))
+        .bearer_auth(&union)
+        .json(&serde_json::json!({"status": "adopted", "reply": "已采纳，下月安装"}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+
+    let out = core.sync(NOW, None, None).await.unwrap();
+    assert!(out.trainings_changed, "{out:?}");
+    let mine = core.my_trainings().await.unwrap();
+    assert_eq!(mine.worker.as_deref(), Some("E001-W0001"));
+    let topics: Vec<&str> = mine.trainings.iter().map(|t| t.topic.as_str()).collect();
+    assert_eq!(topics, ["液氯泄漏应急处置"], "only his own");
+    assert_eq!(mine.trainings[0].kind, TrainingKind::Training);
+    assert_eq!(mine.trainings[0].hours, 2.5);
+    assert!(mine.synced_at.is_some());
+    let d = core.get_report(idea_id.clone()).await.unwrap();
+    assert_eq!(d.server.suggestion_status, Some(SuggestionStatus::Adopted));
+    assert_eq!(d.server.reason.as_deref(), Some("已采纳，下月安装"));
+    assert_eq!(d.history.last().map(|h| h.event.as_str()), Some("adopted"));
+    // Nothing new: the list stays, and is readable with the server gone.
+    let again = core.sync(NOW, None, None).await.unwrap();
+    assert!(!again.trainings_changed);
+    drop(_stop);
+    assert_eq!(core.my_trainings().await.unwrap().trainings.len(), 1);
 }

@@ -236,6 +236,13 @@ impl HazardCore {
     pub async fn acknowledge_damage(&self) -> Result<(), HazardError> {
         self.with_store(|s| s.acknowledge_damage()).await
     }
+
+    /// The worker's own trainings and drills (我的培训), as the last sync brought them, with the
+    /// hours of the phone's current year. Works offline.
+    pub async fn my_trainings(&self) -> Result<MyTrainings, HazardError> {
+        let year = chrono::Datelike::year(&chrono::Local::now());
+        self.with_store(move |s| s.trainings(year)).await
+    }
 }
 
 /// The version of the core library, for support screens.

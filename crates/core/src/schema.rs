@@ -15,7 +15,7 @@ use rusqlite::{Connection, Transaction};
 use crate::error::{Error, Result};
 
 /// The version [`CURRENT_SCHEMA`] describes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// The whole schema of a fresh database at [`VERSION`].
 pub const CURRENT_SCHEMA: &str = r#"
@@ -51,7 +51,8 @@ CREATE TABLE reports (
     entry_number TEXT,
     merged_into TEXT,
     server_reason TEXT,
-    server_changed_at INTEGER
+    server_changed_at INTEGER,
+    suggestion_status TEXT
 ) STRICT;
 CREATE INDEX reports_by_captured ON reports (captured_at DESC, id DESC);
 CREATE INDEX reports_by_state ON reports (local_state, captured_at DESC, id DESC);
@@ -86,6 +87,13 @@ CREATE INDEX report_events_by_report ON report_events (report_id, seq);
 CREATE TABLE uploaded_photos (
     sha256 TEXT PRIMARY KEY NOT NULL,
     uploaded_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE trainings (
+    id TEXT PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    hours REAL NOT NULL
 ) STRICT;
 "#;
 
@@ -150,6 +158,7 @@ pub fn upgrade_from(tx: &Transaction<'_>, from: i64) -> Result<()> {
     while v < VERSION {
         match v {
             1 => tx.execute_batch(V2)?,
+            2 => tx.execute_batch(V3)?,
             other => {
                 return Err(Error::Corrupt(format!(
                     "no upgrade path from schema version {other}"
@@ -160,3 +169,17 @@ pub fn upgrade_from(tx: &Transaction<'_>, from: i64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Version 2 → 3: a suggestion's own status as the server last sent it (received, under
+/// review, adopted, not adopted), and the trainings and drills of the worker the phone belongs
+/// to (安全培训记录), replaced as a whole by each sync.
+const V3: &str = r#"
+ALTER TABLE reports ADD COLUMN suggestion_status TEXT;
+CREATE TABLE trainings (
+    id TEXT PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    hours REAL NOT NULL
+) STRICT;
+"#;

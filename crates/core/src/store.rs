@@ -18,8 +18,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use hazardsnap_model::{
-    AtRisk, Category, CheckSource, LedgerStatus, Location, PhotoRef, ReportChange, ReportKind,
-    ReportSubmission, Severity, SubmitOutcome, SubmitResult,
+    AtRisk, Category, CheckSource, DeviceTrainings, LedgerStatus, Location, PhotoRef, ReportChange,
+    ReportKind, ReportSubmission, Severity, SubmitOutcome, SubmitResult, SuggestionStatus,
+    TrainingKind,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
@@ -29,9 +30,27 @@ use crate::files::{PhotoFiles, Swept, sync_dir};
 use crate::outbox::{LocalState, OutboxEvent, Transition, transition};
 use crate::schema;
 use crate::types::{
-    DamageNotice, HistoryEvent, ListQuery, OutboxCounts, PhotoInfo, PruneOutcome, ReportContent,
-    ReportDetail, ReportPage, ReportSummary, ServerView, StorageUse,
+    DamageNotice, HistoryEvent, ListQuery, MyTrainings, OutboxCounts, PhotoInfo, PruneOutcome,
+    ReportContent, ReportDetail, ReportPage, ReportSummary, ServerView, StorageUse, TrainingRecord,
 };
+
+/// The setting naming the roster worker the phone belongs to, as the server last said.
+const KEY_WORKER: &str = "worker";
+/// The setting holding when the trainings were last brought from the server.
+const KEY_TRAININGS_AT: &str = "trainings_synced_at";
+
+/// Sets or clears a setting inside a transaction.
+fn put_setting(tx: &rusqlite::Transaction<'_>, key: &str, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(v) => tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, v],
+        )?,
+        None => tx.execute("DELETE FROM settings WHERE key = ?1", [key])?,
+    };
+    Ok(())
+}
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "hazardsnap.db";
@@ -623,22 +642,18 @@ impl Store {
         if transition(state, OutboxEvent::ServerStatus) == Transition::Refused {
             return Ok(false);
         }
-        let before: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ) = tx.query_row(
-            "SELECT server_status, entry_number, merged_into, server_reason
+        let before: StoredServer = tx.query_row(
+            "SELECT server_status, entry_number, merged_into, server_reason, suggestion_status
                  FROM reports WHERE id = ?1",
             [&id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?;
         let after = (
             Some(change.status.to_string()),
             change.entry_number.clone(),
             change.merged_into.clone(),
             change.reason.clone(),
+            change.suggestion.map(|s| s.to_string()),
         );
         let now = now_ms();
         if state == LocalState::Queued {
@@ -649,7 +664,7 @@ impl Store {
                 next_attempt_at = NULL, last_error = NULL,
                 server_status = ?3, entry_id = COALESCE(?4, entry_id),
                 entry_number = COALESCE(?5, entry_number), merged_into = ?6,
-                server_reason = ?7, server_changed_at = ?8
+                server_reason = ?7, server_changed_at = ?8, suggestion_status = ?9
              WHERE id = ?1",
             params![
                 id,
@@ -660,20 +675,106 @@ impl Store {
                 after.2,
                 after.3,
                 ms(change.changed_at),
+                after.4,
             ],
         )?;
         let changed = before != after || state == LocalState::Queued;
-        if before.0 != after.0 {
+        if before.0 != after.0 || before.4 != after.4 {
             let detail = change
                 .merged_into
                 .as_deref()
                 .or(change.reason.as_deref())
                 .or(change.entry_number.as_deref());
-            let name = hazardsnap_model::Labelled::wire_name(change.status);
+            // A suggestion's history names its own status, a hazard's its ledger status.
+            let name = match change.suggestion {
+                Some(s) => hazardsnap_model::Labelled::wire_name(s),
+                None => hazardsnap_model::Labelled::wire_name(change.status),
+            };
             add_event(&tx, &id, ms(change.changed_at), name, detail)?;
         }
         tx.commit()?;
         Ok(changed)
+    }
+
+    /// Replaces the worker's trainings with the server's answer, all or nothing. Returns
+    /// whether the list changed.
+    pub fn replace_trainings(&mut self, answer: &DeviceTrainings) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before: Vec<(String, String, String, String, f64)> = {
+            let mut stmt =
+                tx.prepare_cached("SELECT id, kind, day, topic, hours FROM trainings ORDER BY id")?;
+            stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let mut after: Vec<(String, String, String, String, f64)> = answer
+            .trainings
+            .iter()
+            .map(|t| {
+                (
+                    t.id.to_string(),
+                    t.kind.to_string(),
+                    t.date.format("%Y-%m-%d").to_string(),
+                    t.topic.clone(),
+                    t.hours,
+                )
+            })
+            .collect();
+        after.sort_by(|a, b| a.0.cmp(&b.0));
+        after.dedup_by(|a, b| a.0 == b.0);
+        let changed = before != after;
+        if changed {
+            tx.execute("DELETE FROM trainings", [])?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO trainings (id, kind, day, topic, hours) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for t in &after {
+                ins.execute(params![t.0, t.1, t.2, t.3, t.4])?;
+            }
+        }
+        put_setting(&tx, KEY_WORKER, answer.worker.as_deref())?;
+        put_setting(&tx, KEY_TRAININGS_AT, Some(&now_ms().to_string()))?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// The worker's trainings as last synced, newest first, with this year's hours.
+    pub fn trainings(&self, year: i32) -> Result<MyTrainings> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, day, topic, hours FROM trainings ORDER BY day DESC, id DESC",
+        )?;
+        let rows: Vec<(String, String, String, String, f64)> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let year_prefix = format!("{year:04}-");
+        let mut hours_this_year = 0.0;
+        let mut trainings = Vec::with_capacity(rows.len());
+        for (id, kind, day, topic, hours) in rows {
+            if day.starts_with(&year_prefix) {
+                hours_this_year += hours;
+            }
+            trainings.push(TrainingRecord {
+                id,
+                kind: parse::<TrainingKind>(kind, "training kind")?,
+                date: day,
+                topic,
+                hours,
+            });
+        }
+        Ok(MyTrainings {
+            worker: self.setting(KEY_WORKER)?,
+            trainings,
+            hours_this_year,
+            synced_at: self
+                .setting(KEY_TRAININGS_AT)?
+                .and_then(|v| v.parse::<i64>().ok())
+                .map(system_time),
+        })
     }
 
     /// One report with its photos and history.
@@ -686,7 +787,7 @@ impl Store {
                     captured_at, created_at, updated_at, lat, lon, accuracy_m, site_code,
                     workshop, team, anonymous, retry_count, last_error, fail_code,
                     fail_reason, server_status, entry_number, merged_into, server_reason,
-                    server_changed_at
+                    server_changed_at, suggestion_status
                  FROM reports WHERE id = ?1",
                 [&id],
                 detail_from_row,
@@ -742,7 +843,7 @@ impl Store {
                 (SELECT count(*) FROM photos p WHERE p.report_id = r.id),
                 (SELECT p.sha256 FROM photos p WHERE p.report_id = r.id AND p.position = 0),
                 r.server_status, r.entry_number, r.merged_into, r.server_reason,
-                r.server_changed_at, r.retry_count, r.fail_reason
+                r.server_changed_at, r.retry_count, r.fail_reason, r.suggestion_status
              FROM reports r WHERE 1",
         );
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
@@ -997,13 +1098,29 @@ fn parse<T: std::str::FromStr>(s: String, what: &str) -> Result<T> {
         .map_err(|_| Error::Corrupt(format!("stored {what} unreadable")))
 }
 
-fn server_view(
-    status: Option<String>,
-    entry_number: Option<String>,
-    merged_into: Option<String>,
-    reason: Option<String>,
-    changed_at: Option<i64>,
-) -> Result<ServerView> {
+/// What a change compares before and after: status, entry number, merged into, reason,
+/// suggestion status.
+type StoredServer = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The server's columns of a report as stored: status, entry number, merged into, reason,
+/// changed at, suggestion status.
+type ServerColumns = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+fn server_view(c: ServerColumns) -> Result<ServerView> {
+    let (status, entry_number, merged_into, reason, changed_at, suggestion) = c;
     Ok(ServerView {
         status: status
             .map(|s| parse::<LedgerStatus>(s, "ledger status"))
@@ -1012,6 +1129,9 @@ fn server_view(
         merged_into,
         reason,
         changed_at: changed_at.map(system_time),
+        suggestion_status: suggestion
+            .map(|s| parse::<SuggestionStatus>(s, "suggestion status"))
+            .transpose()?,
     })
 }
 
@@ -1023,7 +1143,14 @@ fn summary_from_row(r: &Row<'_>, files: &PhotoFiles) -> rusqlite::Result<Result<
         r.get::<_, String>(3)?,
         r.get::<_, String>(4)?,
     );
-    let server = (r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?);
+    let server: ServerColumns = (
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+        r.get(13)?,
+        r.get(16)?,
+    );
     let id: String = r.get(0)?;
     let note_preview: String = r.get(5)?;
     let captured_at: i64 = r.get(6)?;
@@ -1041,7 +1168,7 @@ fn summary_from_row(r: &Row<'_>, files: &PhotoFiles) -> rusqlite::Result<Result<
             captured_at: system_time(captured_at),
             photo_count: photo_count as u32,
             thumbnail_path: first_sha.map(|s| path_string(&files.thumb_path(&s))),
-            server: server_view(server.0, server.1, server.2, server.3, server.4)?,
+            server: server_view(server)?,
             retry_count: retry_count as u32,
             fail_reason,
         })
@@ -1098,7 +1225,14 @@ fn detail_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ReportDetail>> {
     let last_error: Option<String> = r.get(19)?;
     let fail_code: Option<String> = r.get(20)?;
     let fail_reason: Option<String> = r.get(21)?;
-    let server = (r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?, r.get(26)?);
+    let server: ServerColumns = (
+        r.get(22)?,
+        r.get(23)?,
+        r.get(24)?,
+        r.get(25)?,
+        r.get(26)?,
+        r.get(27)?,
+    );
     Ok((|| {
         Ok(ReportDetail {
             id,
@@ -1108,7 +1242,7 @@ fn detail_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ReportDetail>> {
             created_at: system_time(created_at),
             updated_at: system_time(updated_at),
             photos: Vec::new(),
-            server: server_view(server.0, server.1, server.2, server.3, server.4)?,
+            server: server_view(server)?,
             retry_count: retry_count as u32,
             last_error,
             fail_code,

@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use hazardsnap_model::{
-    ChangeFeed, EnrollRequest, EnrollResponse, ErrorBody, MAX_REPORTS_PER_BATCH, PROTOCOL_VERSION,
-    ReportSubmission, SubmitOutcome, SubmitReports, SubmitResult, SubmitResults,
+    ChangeFeed, DeviceTrainings, EnrollRequest, EnrollResponse, ErrorBody, MAX_REPORTS_PER_BATCH,
+    PROTOCOL_VERSION, ReportSubmission, SubmitOutcome, SubmitReports, SubmitResult, SubmitResults,
 };
 use rand::Rng;
 use reqwest::{Client, Response, StatusCode};
@@ -86,6 +86,8 @@ pub struct SyncOutcome {
     pub changes_applied: u64,
     /// Nothing was sent because of the unmetered-only setting.
     pub skipped_metered: bool,
+    /// The worker's trainings changed (新的培训记录).
+    pub trainings_changed: bool,
     /// The last transient error, if the run stopped early because of one.
     pub last_error: Option<String>,
 }
@@ -589,6 +591,29 @@ impl Run<'_> {
     }
 }
 
+impl Run<'_> {
+    /// Brings the worker's own trainings (我的培训) from the server, replacing the phone's copy.
+    /// A server older than the trainings (404) leaves the phone's copy as it is.
+    async fn trainings(&mut self) -> Result<Option<Fail>, HazardError> {
+        let url = format!("{}/api/v1/device/trainings", self.base);
+        let resp = match self.send(|| self.http.get(&url)).await {
+            Ok(r) if r.status().is_success() => r,
+            Ok(r) if r.status() == StatusCode::NOT_FOUND => return Ok(None),
+            Ok(r) => return Ok(Some(classify(r).await)),
+            Err(f) => return Ok(Some(f)),
+        };
+        let answer: DeviceTrainings = match resp.json().await {
+            Ok(a) => a,
+            Err(e) => return Ok(Some(Fail::Transient(e.without_url().to_string()))),
+        };
+        self.out.trainings_changed = self
+            .core
+            .with_store(move |s| s.replace_trainings(&answer))
+            .await?;
+        Ok(None)
+    }
+}
+
 /// One photo upload in flight: the photo's name and how its upload ended.
 type PhotoUpload<'a> = Pin<Box<dyn Future<Output = (&'a str, Result<u64, Fail>)> + Send + 'a>>;
 
@@ -759,6 +784,9 @@ impl HazardCore {
             let mut stop = run.push(options.ignore_backoff).await?;
             if stop.is_none() {
                 stop = run.pull().await?;
+            }
+            if stop.is_none() {
+                stop = run.trainings().await?;
             }
             match stop {
                 None => {}

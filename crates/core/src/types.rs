@@ -9,7 +9,8 @@
 use std::time::SystemTime;
 
 use hazardsnap_model::{
-    AtRisk, Category, CheckSource, LedgerStatus, Location, ReportKind, Severity,
+    AtRisk, Category, CheckSource, LedgerStatus, Location, ReportKind, Severity, SuggestionStatus,
+    TrainingKind,
 };
 
 use crate::outbox::LocalState;
@@ -62,6 +63,20 @@ pub enum LedgerStatus {
     Closed,
     Rejected,
     Merged,
+}
+
+#[uniffi::remote(Enum)]
+pub enum SuggestionStatus {
+    Received,
+    UnderReview,
+    Adopted,
+    NotAdopted,
+}
+
+#[uniffi::remote(Enum)]
+pub enum TrainingKind {
+    Training,
+    Drill,
 }
 
 #[uniffi::remote(Record)]
@@ -169,6 +184,38 @@ pub struct ServerView {
     pub reason: Option<String>,
     /// When the server last changed it.
     pub changed_at: Option<SystemTime>,
+    /// For a suggestion: its own status (已收到, 评估中, 已采纳, 未采纳); the officer's reply is
+    /// in `reason`.
+    pub suggestion_status: Option<SuggestionStatus>,
+}
+
+/// A training session or drill the worker took part in (我的培训).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TrainingRecord {
+    /// The server's id of the record.
+    pub id: String,
+    /// Training or drill.
+    pub kind: TrainingKind,
+    /// The day, `YYYY-MM-DD`.
+    pub date: String,
+    /// The topic, or a drill's scenario.
+    pub topic: String,
+    /// Hours.
+    pub hours: f64,
+}
+
+/// The worker's own trainings and drills, as the last sync brought them (我的培训记录).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MyTrainings {
+    /// The worker's roster code, when the enterprise linked this phone to a worker; without
+    /// one the list is empty.
+    pub worker: Option<String>,
+    /// Newest first.
+    pub trainings: Vec<TrainingRecord>,
+    /// Hours of training and drills in the current calendar year.
+    pub hours_this_year: f64,
+    /// When the list was last brought from the server (none: never).
+    pub synced_at: Option<SystemTime>,
 }
 
 /// A report in a list (报告列表项).

@@ -355,6 +355,7 @@ async fn server_answers_move_queued_reports_and_status_is_kept() {
             entry_number: Some("E001-2026-0001".into()),
             merged_into: None,
             reason: None,
+            suggestion: None,
             changed_at: Utc::now() - chrono::Duration::days(40),
         })
     })

@@ -160,6 +160,7 @@ proptest! {
                         entry_number: Some("E001-2026-0001".into()),
                         merged_into: None,
                         reason: None,
+                        suggestion: None,
                         changed_at: Utc::now(),
                     })
                     .map(|_| ()),

@@ -8,7 +8,10 @@ use hazardsnap_core::store::{DB_FILE, Store};
 use rusqlite::Connection;
 
 /// The snapshots of every schema version that ever shipped, oldest first.
-const SNAPSHOTS: &[(i64, &str)] = &[(1, include_str!("schema/v1.sql"))];
+const SNAPSHOTS: &[(i64, &str)] = &[
+    (1, include_str!("schema/v1.sql")),
+    (2, include_str!("schema/v2.sql")),
+];
 
 /// `(type, name, normalized sql)` of every schema object.
 fn schema_of(conn: &Connection) -> Vec<(String, String, String)> {
@@ -20,15 +23,29 @@ fn schema_of(conn: &Connection) -> Vec<(String, String, String)> {
         .unwrap();
     stmt.query_map([], |r| {
         let sql: String = r.get(2)?;
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            sql.split_whitespace().collect::<Vec<_>>().join(" "),
-        ))
+        Ok((r.get(0)?, r.get(1)?, normalize(&sql)))
     })
     .unwrap()
     .collect::<rusqlite::Result<_>>()
     .unwrap()
+}
+
+/// The SQL with its insignificant whitespace removed: runs of whitespace become one space, and
+/// none is kept next to `,`, `(` or `)` (an `ALTER TABLE … ADD COLUMN` splices its column in
+/// as `, name TYPE` right after the last one, wherever the original had its line breaks).
+fn normalize(sql: &str) -> String {
+    let spaced = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(spaced.len());
+    for c in spaced.chars() {
+        if matches!(c, ',' | '(' | ')') && out.ends_with(' ') {
+            out.pop();
+        }
+        if c == ' ' && (out.ends_with(',') || out.ends_with('(')) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn seed(dir: &Path, sql: &str) {

@@ -26,6 +26,7 @@ use hazardsnap_dedup::keys;
 use hazardsnap_model::{
     AtRisk, Category, CheckSource, Funds, Industry, LedgerStatus, Location, PhotoRef,
     RectificationLevel, RectificationPlan, ReportKind, ReportSubmission, Role, Scope, Severity,
+    SuggestionStatus,
 };
 use hazardsnap_photo::SceneSignature;
 use uuid::Uuid;
@@ -569,6 +570,8 @@ pub async fn scopes_select_their_owners(repo: Arc<dyn Repository>) {
             adopted_at: None,
             adopted_by: None,
             adopted_note: None,
+            review: SuggestionStatus::Received,
+            reply: None,
         })?;
         tx.set_report_suggestion(idea.id, sug)?;
         tx.add_entry_photo(e3.id, &p.sha256, "officer", t(5, 0))?;
@@ -626,6 +629,7 @@ pub async fn scopes_select_their_owners(repo: Arc<dyn Repository>) {
         let sugs = read(&repo, move |tx| {
             tx.suggestions(&SuggestionQuery {
                 scope: s,
+                id: None,
                 adopted_in: None,
                 limit: 10,
             })
@@ -995,6 +999,7 @@ pub async fn history_and_feed_keep_their_order(repo: Arc<dyn Repository>) {
                 entry_number: "E001-2026-0001".into(),
                 merged_into: (i == 3).then(|| "E001-2026-0002".to_owned()),
                 reason: Some(format!("r{i}")),
+                suggestion: (i == 2).then_some(SuggestionStatus::UnderReview),
                 at: t(5, i as u32),
             })?;
         }
@@ -1015,6 +1020,8 @@ pub async fn history_and_feed_keep_their_order(repo: Arc<dyn Repository>) {
     let rest = read(&repo, move |tx| tx.feed_events(dev, after, 1)).await;
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].1.reason.as_deref(), Some("r2"));
+    assert_eq!(rest[0].1.suggestion, Some(SuggestionStatus::UnderReview));
+    assert_eq!(all[3].1.suggestion, None);
     let other = read(&repo, |tx| tx.feed_events(Uuid::now_v7(), 0, 100)).await;
     assert!(other.is_empty());
 
@@ -1085,6 +1092,8 @@ pub async fn suggestions_reveals_and_draws(repo: Arc<dyn Repository>) {
             adopted_at: None,
             adopted_by: None,
             adopted_note: None,
+            review: SuggestionStatus::Received,
+            reply: None,
         };
         tx.insert_suggestion(&sug)?;
         tx.set_report_suggestion(s.id, sug.id)?;
@@ -1100,6 +1109,9 @@ pub async fn suggestions_reveals_and_draws(repo: Arc<dyn Repository>) {
     adopted.adopted_at = Some(t(8, 0));
     adopted.adopted_by = Some("district".into());
     adopted.adopted_note = Some("好建议".into());
+    adopted.review = SuggestionStatus::Adopted;
+    adopted.reply = Some("好建议，已在全厂推广".into());
+    adopted.status = LedgerStatus::Closed;
     adopted.updated_at = t(8, 0);
     let a = adopted.clone();
     write(&repo, move |tx| tx.update_suggestion(&a)).await;
@@ -1110,6 +1122,7 @@ pub async fn suggestions_reveals_and_draws(repo: Arc<dyn Repository>) {
     let listed = read(&repo, |tx| {
         tx.suggestions(&SuggestionQuery {
             scope: Scope::All,
+            id: None,
             adopted_in: Some((t(8, 0), t(9, 0))),
             limit: 10,
         })
@@ -1124,12 +1137,37 @@ pub async fn suggestions_reveals_and_draws(repo: Arc<dyn Repository>) {
     let outside = read(&repo, |tx| {
         tx.suggestions(&SuggestionQuery {
             scope: Scope::All,
+            id: None,
             adopted_in: Some((t(9, 0), t(10, 0))),
             limit: 10,
         })
     })
     .await;
     assert!(outside.is_empty());
+    let one = read(&repo, move |tx| {
+        tx.suggestions(&SuggestionQuery {
+            scope: Scope::All,
+            id: Some(id),
+            adopted_in: None,
+            limit: 10,
+        })
+    })
+    .await;
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        one[0].suggestion.reply.as_deref(),
+        Some("好建议，已在全厂推广")
+    );
+    let none = read(&repo, |tx| {
+        tx.suggestions(&SuggestionQuery {
+            scope: Scope::All,
+            id: Some(Uuid::now_v7()),
+            adopted_in: None,
+            limit: 10,
+        })
+    })
+    .await;
+    assert!(none.is_empty());
     let counted = read(&repo, |tx| tx.count_suggestions((t(6, 0), t(7, 0)))).await;
     assert_eq!(counted.get("E001"), Some(&1));
 

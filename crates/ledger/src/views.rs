@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hazardsnap_model::{
     AtRisk, Category, CheckSource, LedgerAction, LedgerStatus, Location, RectificationPlan,
-    ReportKind, Severity,
+    ReportKind, Severity, SuggestionStatus,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -284,6 +284,10 @@ pub struct SuggestionView {
     pub adopted_at: Option<DateTime<Utc>>,
     /// Who adopted it.
     pub adopted_by: Option<String>,
+    /// Its own status (received, under review, adopted, not adopted).
+    pub status: SuggestionStatus,
+    /// The officer's reply, which the worker sees on the phone.
+    pub reply: Option<String>,
 }
 
 /// What a reward line is for.

@@ -207,6 +207,38 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// What became of a safety suggestion (金点子处理状态), shown to the worker who sent it.
+    pub enum SuggestionStatus: "suggestion status" {
+        Received = "received", "已收到", "Received";
+        UnderReview = "under_review", "评估中", "Under review";
+        Adopted = "adopted", "已采纳", "Adopted";
+        NotAdopted = "not_adopted", "未采纳", "Not adopted";
+    }
+}
+
+impl SuggestionStatus {
+    /// Whether the suggestion has been decided (adopted or not): a decision is final.
+    pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            SuggestionStatus::Adopted | SuggestionStatus::NotAdopted
+        )
+    }
+
+    /// The ledger status a decided or pending suggestion shows to a phone that does not know
+    /// suggestion statuses (an app older than them).
+    pub fn ledger_status(self) -> LedgerStatus {
+        match self {
+            SuggestionStatus::Received | SuggestionStatus::UnderReview => {
+                LedgerStatus::PendingReview
+            }
+            SuggestionStatus::Adopted => LedgerStatus::Closed,
+            SuggestionStatus::NotAdopted => LedgerStatus::Rejected,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

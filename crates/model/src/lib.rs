@@ -21,7 +21,7 @@ pub mod workflow;
 pub use access::{Jurisdiction, Scope};
 pub use enums::{
     AtRisk, Category, CheckSource, Industry, LedgerStatus, RectificationLevel, ReportKind, Role,
-    Severity, TrainingKind, VisitRating,
+    Severity, SuggestionStatus, TrainingKind, VisitRating,
 };
 pub use label::{Labelled, Lang, UnknownValue};
 pub use link::EnrollmentLink;

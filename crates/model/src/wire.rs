@@ -14,7 +14,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{AtRisk, Category, CheckSource, LedgerStatus, ReportKind, Severity};
+use chrono::NaiveDate;
+
+use crate::{
+    AtRisk, Category, CheckSource, LedgerStatus, ReportKind, Severity, SuggestionStatus,
+    TrainingKind,
+};
 
 /// Version of the sync protocol this crate describes.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -356,9 +361,12 @@ pub struct ReportChange {
     /// When merged: the number of the entry it was merged into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<String>,
-    /// When rejected: the officer's reason.
+    /// When rejected: the officer's reason; for a suggestion, the officer's reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For a suggestion: its own status (received, under review, adopted, not adopted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<SuggestionStatus>,
     /// When the change happened on the server.
     pub changed_at: DateTime<Utc>,
 }
@@ -376,6 +384,32 @@ pub struct ChangeFeed {
     pub cursor: String,
     /// Whether more changes wait behind this page.
     pub more: bool,
+}
+
+/// A training session or drill a worker took part in (本人培训记录), as a phone sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerTraining {
+    /// The record's id.
+    pub id: Uuid,
+    /// Training or drill.
+    pub kind: TrainingKind,
+    /// When.
+    pub date: NaiveDate,
+    /// Topic (or a drill's scenario).
+    pub topic: String,
+    /// Hours.
+    pub hours: f64,
+}
+
+/// Answer to `GET /api/v1/device/trainings`: the trainings of the worker a phone belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceTrainings {
+    /// The worker's roster code (none when the phone is not linked to a worker).
+    pub worker: Option<String>,
+    /// Their trainings and drills, newest first.
+    pub trainings: Vec<WorkerTraining>,
 }
 
 /// Body of `POST /api/v1/enroll`.
@@ -550,6 +584,7 @@ mod tests {
                     entry_number: Some("E001-2026-0043".into()),
                     merged_into: Some("E001-2026-0042".into()),
                     reason: None,
+                    suggestion: None,
                     changed_at: at(11),
                 },
                 ReportChange {
@@ -559,6 +594,7 @@ mod tests {
                     entry_number: None,
                     merged_into: None,
                     reason: Some("非安全隐患".into()),
+                    suggestion: None,
                     changed_at: at(12),
                 },
             ],

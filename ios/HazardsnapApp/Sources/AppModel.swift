@@ -17,6 +17,8 @@ final class AppModel: ObservableObject {
     @Published var counts: OutboxCounts?
     @Published var notices: [Words] = []
     @Published var enrollment: Enrollment?
+    /// The worker's own trainings and drills (我的培训), as the last sync brought them.
+    @Published var trainings: MyTrainings?
     @Published var status: Words?
     @Published var busy = false
 
@@ -126,12 +128,25 @@ final class AppModel: ObservableObject {
             } while cursor != nil
             counts = try await core.outboxCounts()
             enrollment = try await core.enrollment()
+            trainings = try await core.myTrainings()
             var known = seen
             for r in rows {
-                let key = "\(r.localState)/\(r.server.status.map { "\($0)" } ?? "-")"
+                // The key of a status (the Android app's StatusTexts.key): local state, ledger
+                // status, a suggestion's own status, and a closed report's notice.
+                var key = "\(r.localState)/\(r.server.status.map { "\($0)" } ?? "-")"
+                if let s = r.server.suggestionStatus { key += "/\(s)" }
+                if r.server.status == .closed, let reason = r.server.reason { key += "#\(reason)" }
                 if let before = known[r.id], before != key, r.localState == .synced, let s = r.server.status {
                     let n = r.server.entryNumber.map { "（\($0)）" } ?? ""
-                    notices.append(Words("您的「\(r.category.label.zh)」报告\(n)：\(s.label.zh)", "Your '\(r.category.label.en)' report: \(s.label.en)"))
+                    if let sug = r.server.suggestionStatus {
+                        let reply = r.server.reason.map(Words.both)
+                        notices.append(Words("您的建议\(n)：\(sug.label.zh)\(reply.map { "。\($0.zh)" } ?? "")", "Your suggestion: \(sug.label.en)\(reply.map { ". \($0.en)" } ?? "")"))
+                    } else if s == .closed, let reason = r.server.reason {
+                        let w = Words.both(reason)
+                        notices.append(Words("您的「\(r.category.label.zh)」报告\(n)：\(w.zh)", "Your '\(r.category.label.en)' report: \(w.en)"))
+                    } else {
+                        notices.append(Words("您的「\(r.category.label.zh)」报告\(n)：\(s.label.zh)", "Your '\(r.category.label.en)' report: \(s.label.en)"))
+                    }
                 }
                 known[r.id] = key
             }

@@ -1,6 +1,6 @@
 /// The SwiftUI screens (界面), the same as the Android app's: 随手拍 (photos and the report
 /// form), 我的报告 (my reports with their status and the notices), 设置 (enrollment by QR code,
-/// "only on Wi-Fi"). Every text is Chinese first (`Words.shown` picks the phone's language).
+/// my trainings, "only on Wi-Fi"). Every text is Chinese first (`Words.shown` picks the phone's language).
 import HazardsnapCore
 import SwiftUI
 
@@ -148,6 +148,20 @@ struct SettingsView: View {
                     Button(Words("手动注册", "Enroll by hand").shown) { Task { await model.enroll(server: server, code: code) } }
                         .disabled(server.isEmpty || code.isEmpty || model.busy)
                     if let s = model.status { Text(s.shown).font(.footnote) }
+                }
+                Section(header: Text(Words("我的培训", "My trainings").shown)) {
+                    if let t = model.trainings, t.worker != nil {
+                        Text(Words("今年培训与演练 \(t.hoursThisYear) 小时", "\(t.hoursThisYear) hours this year").shown)
+                        ForEach(t.trainings, id: \.id) { item in
+                            VStack(alignment: .leading) {
+                                Text(item.topic)
+                                Text("\(item.date) · \(item.kind.label.shown) · \(item.hours) h").font(.footnote)
+                            }
+                        }
+                    } else {
+                        Text(Words("本机尚未关联职工，请企业工会关联后同步", "This phone is not linked to a worker yet; ask your enterprise union, then sync").shown)
+                            .font(.footnote)
+                    }
                 }
                 Section {
                     Toggle(Words("仅在 Wi-Fi 下发送", "Send only on Wi-Fi").shown, isOn: $wifiOnly)

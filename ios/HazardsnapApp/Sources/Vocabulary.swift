@@ -107,6 +107,26 @@ extension LedgerStatus {
     }
 }
 
+extension SuggestionStatus {
+    var label: Words {
+        switch self {
+        case .received: return Words("已收到", "Received")
+        case .underReview: return Words("评估中", "Under review")
+        case .adopted: return Words("已采纳", "Adopted")
+        case .notAdopted: return Words("未采纳", "Not adopted")
+        }
+    }
+}
+
+extension TrainingKind {
+    var label: Words {
+        switch self {
+        case .training: return Words("安全培训", "Safety training")
+        case .drill: return Words("应急演练", "Emergency drill")
+        }
+    }
+}
+
 extension LocalState {
     var label: Words {
         switch self {
@@ -223,12 +243,25 @@ func statusLine(_ r: ReportSummary) -> (title: Words, detail: Words?) {
             return (Words("已送达", "Delivered"), Words("等待企业工会审核", "Waiting for the enterprise union's review"))
         }
         let n = r.server.entryNumber
+        // A suggestion shows its own status, the officer's reply under it (the Android app's
+        // StatusTexts rules).
+        if let s = r.server.suggestionStatus {
+            let reply = r.server.reason.map { Words("答复：\($0)", "Reply: \($0)") }
+            switch s {
+            case .received: return (s.label, reply ?? n.map { Words("建议编号 \($0)", "Suggestion no. \($0)") })
+            case .underReview: return (s.label, reply ?? Words("工会正在评估您的建议", "The union is looking into your suggestion"))
+            case .adopted: return (s.label, r.server.reason.map(Words.both) ?? Words("您的建议已被采纳", "Your suggestion was adopted"))
+            case .notAdopted: return (s.label, reply ?? Words("未说明理由", "No reason given"))
+            }
+        }
         let zhN = n.map { "（\($0)）" } ?? "", enN = n.map { " (\($0))" } ?? ""
         switch status {
         case .pendingReview: return (status.label, n.map { Words("台账编号 \($0)", "Ledger no. \($0)") })
         case .rectifying: return (status.label, Words("已确认为隐患，正在整改\(zhN)", "Confirmed; being rectified\(enN)"))
         case .awaitingVerification: return (status.label, Words("整改完成，等待验收\(zhN)", "Rectified; awaiting verification\(enN)"))
-        case .closed: return (status.label, Words("已整改验收并销号\(zhN)", "Rectified, verified and closed\(enN)"))
+        // A closed report may carry the district's reward notice (with an anonymous finder's
+        // redemption code, shown on this phone only).
+        case .closed: return (status.label, r.server.reason.map(Words.both) ?? Words("已整改验收并销号\(zhN)", "Rectified, verified and closed\(enN)"))
         case .rejected: return (status.label, r.server.reason.map { Words("驳回理由：\($0)", "Reason: \($0)") } ?? Words("未说明理由", "No reason given"))
         case .merged: return (status.label, Words("与他人报告的同一隐患合并，您的发现仍然计入", "Merged with another report of the same hazard; your finding still counts"))
         }

@@ -12,12 +12,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use hazardsnap_ledger::DrawView;
 use hazardsnap_ledger::rules::monthly::{MonthlyOverview, MonthlyReport, parse_month};
-use hazardsnap_ledger::rules::training::{
-    Coverage, NewTraining, TrainingFilter, TrainingView, WorkerTraining,
-};
+use hazardsnap_ledger::rules::training::{Coverage, NewTraining, TrainingFilter, TrainingView};
 use hazardsnap_ledger::rules::visits::{NewVisit, VisitCoverage, VisitView};
-use hazardsnap_model::{Category, ErrorBody, Severity};
-use serde::{Deserialize, Serialize};
+use hazardsnap_model::{Category, DeviceTrainings, ErrorBody, Severity};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::{DeviceAuth, OfficerAuth};
@@ -583,15 +581,6 @@ pub async fn visit_coverage(
 ) -> Result<Json<VisitCoverage>, AppError> {
     let year = year_of(&state, query)?;
     Ok(Json(state.ledger.visit_coverage(&who.actor, year).await?))
-}
-
-/// What a phone shows of its worker's training.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DeviceTrainings {
-    /// The worker the phone belongs to (none when it is not linked to one).
-    pub worker: Option<String>,
-    /// Their trainings and drills, newest first.
-    pub trainings: Vec<WorkerTraining>,
 }
 
 /// The trainings and drills of the worker this phone belongs to.

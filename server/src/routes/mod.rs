@@ -131,6 +131,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/suggestions", get(numbers::suggestions))
         .route("/api/v1/suggestions/{id}/adopt", post(numbers::adopt))
         .route(
+            "/api/v1/suggestions/{id}/review",
+            post(numbers::review_suggestion),
+        )
+        .route(
             "/api/v1/supervision/draws",
             post(numbers::create_draw).get(campaign::list_draws),
         )

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use hazardsnap_ledger::views::{Adoption, MonthlyStats, RewardLine, SuggestionView};
 use hazardsnap_ledger::{Calendar, DrawView};
-use hazardsnap_model::ErrorBody;
+use hazardsnap_model::{ErrorBody, SuggestionStatus};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -186,6 +186,58 @@ pub async fn adopt(
         adopted: true,
         already: done == Adoption::AlreadyAdopted,
     }))
+}
+
+/// `{status, reply?}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewSuggestionBody {
+    /// 改为：评估中、已采纳或未采纳 / the new status: under_review, adopted or not_adopted.
+    pub status: SuggestionStatus,
+    /// 答复职工（未采纳时必填）/ the reply the worker sees (required when not adopted).
+    #[serde(default)]
+    pub reply: Option<String>,
+}
+
+/// `{id, status}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestionReviewed {
+    /// 建议编号 / suggestion id.
+    pub id: Uuid,
+    /// 现在的状态 / its status now.
+    pub status: SuggestionStatus,
+}
+
+/// Moves a suggestion on (金点子处理): under review, adopted (it enters the reward list) or
+/// not adopted, with a reply the worker sees on the phone. A decision is final.
+#[utoipa::path(
+    post,
+    path = "/api/v1/suggestions/{id}/review",
+    tag = "officer",
+    params(("id" = Uuid, Path, description = "建议编号 / suggestion id")),
+    request_body(content = ReviewSuggestionBody, example = json!({
+        "status": "not_adopted", "reply": "现有防护已满足要求，感谢建议"
+    })),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已更新 / updated", body = SuggestionReviewed),
+        (status = 400, description = "状态无效，或未采纳未说明理由 / invalid status, or no reply for not adopted (`missing_field`)", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "已处理，不能再改 / already decided (`suggestion_decided`)", body = ErrorBody),
+    )
+)]
+pub async fn review_suggestion(
+    State(state): State<AppState>,
+    who: OfficerAuth,
+    id: Result<Path<Uuid>, PathRejection>,
+    ApiJson(body): ApiJson<ReviewSuggestionBody>,
+) -> Result<Json<SuggestionReviewed>, AppError> {
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
+    let status = state
+        .ledger
+        .review_suggestion(&who.actor, id, body.status, body.reply, state.now())
+        .await?;
+    Ok(Json(SuggestionReviewed { id, status }))
 }
 
 /// `{n, seed?}`.

@@ -424,7 +424,8 @@ pub(super) fn feed(
 ) -> RepoResult<Vec<(i64, FeedEvent)>> {
     let mut stmt = c
         .prepare_cached(
-            "SELECT id, report_id, status, entry_id, entry_number, merged_into, reason, at
+            "SELECT id, report_id, status, entry_id, entry_number, merged_into, reason, at,
+                    suggestion
              FROM report_events WHERE device_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
         )
         .map_err(db)?;
@@ -437,6 +438,7 @@ pub(super) fn feed(
         Option<String>,
         Option<String>,
         String,
+        Option<String>,
     );
     let rows = stmt
         .query_map(
@@ -446,7 +448,8 @@ pub(super) fn feed(
         .map_err(db)?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, report, status, entry, number, merged, reason, at): Row = row.map_err(db)?;
+        let (id, report, status, entry, number, merged, reason, at, suggestion): Row =
+            row.map_err(db)?;
         out.push((
             id,
             FeedEvent {
@@ -457,6 +460,7 @@ pub(super) fn feed(
                 entry_number: number.unwrap_or_default(),
                 merged_into: merged,
                 reason,
+                suggestion: suggestion.as_deref().map(parse_wire).transpose()?,
                 at: parse_ts(&at)?,
             },
         ));
@@ -469,8 +473,9 @@ pub(super) fn append_feed(c: &Connection, e: &FeedEvent) -> RepoResult<()> {
     exec(
         c,
         "INSERT INTO report_events
-             (report_id, device_id, status, entry_id, entry_number, merged_into, reason, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             (report_id, device_id, status, entry_id, entry_number, merged_into, reason, at,
+              suggestion)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             e.report_id.to_string(),
             e.device_id.to_string(),
@@ -479,14 +484,15 @@ pub(super) fn append_feed(c: &Connection, e: &FeedEvent) -> RepoResult<()> {
             e.entry_number,
             e.merged_into,
             e.reason,
-            ts(e.at)
+            ts(e.at),
+            e.suggestion.map(|s| s.wire_name())
         ],
     )?;
     Ok(())
 }
 
 const SUGGESTION_COLUMNS: &str = "s.id, s.number, s.enterprise, s.year, s.seq, s.status,
-    s.created_at, s.updated_at, s.adopted_at, s.adopted_by, s.adopted_note";
+    s.created_at, s.updated_at, s.adopted_at, s.adopted_by, s.adopted_note, s.review, s.reply";
 
 fn suggestion_row(r: &rusqlite::Row<'_>) -> RepoResult<SuggestionRow> {
     let text = |i: usize| -> RepoResult<String> { r.get(i).map_err(db) };
@@ -503,6 +509,8 @@ fn suggestion_row(r: &rusqlite::Row<'_>) -> RepoResult<SuggestionRow> {
         adopted_at: parse_ts_opt(opt(8)?)?,
         adopted_by: opt(9)?,
         adopted_note: opt(10)?,
+        review: parse_wire(&text(11)?)?,
+        reply: opt(12)?,
     })
 }
 
@@ -540,6 +548,9 @@ pub(super) fn suggestions(
          WHERE "
     ));
     q.append(sql::scope(&query.scope, &SUGGESTION));
+    if let Some(id) = query.id {
+        q.push(" AND s.id = ").arg(id.to_string());
+    }
     match query.adopted_in {
         Some((from, to)) => {
             q.push(" AND s.adopted_at >= ")
@@ -562,16 +573,16 @@ pub(super) fn suggestions(
         out.push(SuggestionRecord {
             suggestion,
             report: ReportLink {
-                id: parse_uuid(&text(11)?)?,
-                entry_id: parse_uuid_opt(r.get(12).map_err(db)?)?,
-                device_id: parse_uuid(&text(13)?)?,
-                device_name: text(14)?,
-                anonymous: r.get(15).map_err(db)?,
-                captured_at: parse_ts(&text(16)?)?,
-                received_at: parse_ts(&text(17)?)?,
+                id: parse_uuid(&text(13)?)?,
+                entry_id: parse_uuid_opt(r.get(14).map_err(db)?)?,
+                device_id: parse_uuid(&text(15)?)?,
+                device_name: text(16)?,
+                anonymous: r.get(17).map_err(db)?,
+                captured_at: parse_ts(&text(18)?)?,
+                received_at: parse_ts(&text(19)?)?,
             },
-            note: text(18)?,
-            category: parse_wire(&text(19)?)?,
+            note: text(20)?,
+            category: parse_wire(&text(21)?)?,
         });
     }
     Ok(out)
@@ -595,8 +606,9 @@ pub(super) fn insert_suggestion(c: &Connection, s: &SuggestionRow) -> RepoResult
     exec(
         c,
         "INSERT INTO suggestions (id, number, enterprise, year, seq, status, created_at,
-                                  updated_at, adopted_at, adopted_by, adopted_note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  updated_at, adopted_at, adopted_by, adopted_note, review,
+                                  reply)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             s.id.to_string(),
             s.number,
@@ -608,7 +620,9 @@ pub(super) fn insert_suggestion(c: &Connection, s: &SuggestionRow) -> RepoResult
             ts(s.updated_at),
             s.adopted_at.map(ts),
             s.adopted_by,
-            s.adopted_note
+            s.adopted_note,
+            s.review.wire_name(),
+            s.reply
         ],
     )?;
     Ok(())
@@ -619,14 +633,16 @@ pub(super) fn update_suggestion(c: &Connection, s: &SuggestionRow) -> RepoResult
     exec(
         c,
         "UPDATE suggestions SET status = ?2, updated_at = ?3, adopted_at = ?4, adopted_by = ?5,
-                adopted_note = ?6 WHERE id = ?1",
+                adopted_note = ?6, review = ?7, reply = ?8 WHERE id = ?1",
         params![
             s.id.to_string(),
             s.status.wire_name(),
             ts(s.updated_at),
             s.adopted_at.map(ts),
             s.adopted_by,
-            s.adopted_note
+            s.adopted_note,
+            s.review.wire_name(),
+            s.reply
         ],
     )?;
     Ok(())

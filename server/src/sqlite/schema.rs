@@ -323,6 +323,14 @@ CREATE INDEX ledger_entries_open_deadline ON ledger_entries(deadline, enterprise
     r#"
 ALTER TABLE ledger_entries ADD COLUMN supervision TEXT;
 "#,
+    // 11: a suggestion's own status (金点子: received, under review, adopted, not adopted) with
+    // the officer's reply, and the status carried by the phones' change feed.
+    r#"
+ALTER TABLE suggestions ADD COLUMN review TEXT NOT NULL DEFAULT 'received';
+ALTER TABLE suggestions ADD COLUMN reply TEXT;
+UPDATE suggestions SET review = 'adopted', reply = adopted_note WHERE adopted_at IS NOT NULL;
+ALTER TABLE report_events ADD COLUMN suggestion TEXT;
+"#,
 ];
 
 /// The newest schema version this build knows.

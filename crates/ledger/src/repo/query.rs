@@ -97,6 +97,8 @@ pub enum EntryGroup {
 pub struct SuggestionQuery {
     /// Which may be touched.
     pub scope: Scope,
+    /// Only this one.
+    pub id: Option<Uuid>,
     /// Only adopted in `[from, to)`, ordered by adoption; else all, newest first.
     pub adopted_in: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Suggestions at most.

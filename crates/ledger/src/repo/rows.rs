@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use hazardsnap_model::{
     Category, Industry, LedgerStatus, RectificationPlan, ReportSubmission, Role, Severity,
+    SuggestionStatus,
 };
 use hazardsnap_photo::Fingerprint;
 use serde::{Deserialize, Serialize};
@@ -212,6 +213,8 @@ pub struct FeedEvent {
     pub merged_into: Option<String>,
     /// The officer's reason or note.
     pub reason: Option<String>,
+    /// For a suggestion: its own status.
+    pub suggestion: Option<SuggestionStatus>,
     /// When.
     pub at: DateTime<Utc>,
 }
@@ -252,6 +255,10 @@ pub struct SuggestionRow {
     pub adopted_by: Option<String>,
     /// The adoption's note.
     pub adopted_note: Option<String>,
+    /// Its own status (received, under review, adopted, not adopted).
+    pub review: SuggestionStatus,
+    /// The officer's reply, which the worker sees on the phone.
+    pub reply: Option<String>,
 }
 
 /// A suggestion with the report it came from.

@@ -10,7 +10,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hazardsnap_model::supervision::{DrawCandidate, draw};
-use hazardsnap_model::{Jurisdiction, Labelled, LedgerStatus, Scope, Severity};
+use hazardsnap_model::{
+    Jurisdiction, Labelled, Lang, LedgerStatus, Role, Scope, Severity, SuggestionStatus,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -21,7 +23,9 @@ use crate::repo::ReadTx;
 use crate::repo::query::{
     EnterpriseFilter, EntryGroup, EntryOrder, EntryPredicate, EntryQuery, SuggestionQuery,
 };
-use crate::repo::rows::{DrawCandidateView, DrawRecord, EnterpriseRow, ReportLink, Tally};
+use crate::repo::rows::{
+    DrawCandidateView, DrawRecord, EnterpriseRow, FeedEvent, ReportLink, Tally,
+};
 use crate::rules::access::Actor;
 use crate::service::Ledger;
 use crate::views::{
@@ -246,6 +250,7 @@ impl Ledger {
                 }
                 let suggestions = tx.suggestions(&SuggestionQuery {
                     scope,
+                    id: None,
                     adopted_in: Some((start, end)),
                     limit: u64::MAX >> 1,
                 })?;
@@ -309,6 +314,7 @@ impl Ledger {
                 Ok(tx
                     .suggestions(&SuggestionQuery {
                         scope,
+                        id: None,
                         adopted_in: None,
                         limit: MAX_SUGGESTIONS,
                     })?
@@ -328,13 +334,16 @@ impl Ledger {
                         created_at: s.suggestion.created_at,
                         adopted_at: s.suggestion.adopted_at,
                         adopted_by: s.suggestion.adopted_by,
+                        status: s.suggestion.review,
+                        reply: s.suggestion.reply,
                     })
                     .collect())
             })
             .await
     }
 
-    /// Adopts a suggestion (采纳) inside the jurisdiction, so it enters the reward list.
+    /// Adopts a suggestion (采纳) inside the jurisdiction, so it enters the reward list: a
+    /// review to [`SuggestionStatus::Adopted`] with the note as the reply.
     pub async fn adopt_suggestion(
         &self,
         actor: &Actor,
@@ -342,21 +351,100 @@ impl Ledger {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> LedgerResult<Adoption> {
-        let note = optional_text("note", "意见", note.as_deref())?;
+        match self
+            .review_suggestion(actor, id, SuggestionStatus::Adopted, note, now)
+            .await
+        {
+            Ok(_) => Ok(Adoption::Adopted),
+            Err(LedgerError::Conflict { .. }) => {
+                let scope = actor.jurisdiction.scope();
+                let s = self
+                    .repo
+                    .read(move |tx| Ok(tx.suggestion_in(&scope, id)?))
+                    .await?
+                    .ok_or(LedgerError::NotFound)?;
+                if s.review == SuggestionStatus::Adopted {
+                    Ok(Adoption::AlreadyAdopted)
+                } else {
+                    Err(decided(s.review))
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves a suggestion on (金点子处理): received → under review → adopted or not adopted,
+    /// with a reply the worker sees on the phone (required when not adopting). A decision is
+    /// final. Adopting enters it in the reward list. The bureau, which never sees
+    /// suggestions, cannot.
+    pub async fn review_suggestion(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        to: SuggestionStatus,
+        reply: Option<String>,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<SuggestionStatus> {
+        let reply = optional_text("reply", "答复", reply.as_deref())?;
+        if to == SuggestionStatus::Received {
+            return Err(LedgerError::invalid(
+                "invalid_status",
+                "只能改为评估中、已采纳或未采纳 / a suggestion moves to under review, adopted or not adopted",
+            ));
+        }
+        if to == SuggestionStatus::NotAdopted && reply.is_none() {
+            return Err(LedgerError::Missing {
+                field: "reply",
+                zh: "答复（未采纳的理由）",
+            });
+        }
+        if actor.role() == Role::Bureau {
+            return Err(LedgerError::NotFound);
+        }
         let scope = actor.jurisdiction.scope();
         let by = actor.name().to_owned();
         self.repo
             .write(move |tx| {
-                let mut s = tx.suggestion_in(&scope, id)?.ok_or(LedgerError::NotFound)?;
-                if s.adopted_at.is_some() {
-                    return Ok(Adoption::AlreadyAdopted);
+                let rec = tx
+                    .suggestions(&SuggestionQuery {
+                        scope,
+                        id: Some(id),
+                        adopted_in: None,
+                        limit: 1,
+                    })?
+                    .pop()
+                    .ok_or(LedgerError::NotFound)?;
+                let mut s = rec.suggestion;
+                if s.review.is_decided() {
+                    return Err(decided(s.review));
                 }
-                s.adopted_at = Some(now);
-                s.adopted_by = Some(by);
-                s.adopted_note = note;
+                if s.review == to {
+                    return Ok(to);
+                }
+                s.review = to;
+                s.status = to.ledger_status();
+                if reply.is_some() {
+                    s.reply = reply;
+                }
+                if to == SuggestionStatus::Adopted {
+                    s.adopted_at = Some(now);
+                    s.adopted_by = Some(by);
+                    s.adopted_note = s.reply.clone();
+                }
                 s.updated_at = now;
                 tx.update_suggestion(&s)?;
-                Ok(Adoption::Adopted)
+                tx.append_feed(&FeedEvent {
+                    report_id: rec.report.id,
+                    device_id: rec.report.device_id,
+                    status: s.status,
+                    entry_id: s.id,
+                    entry_number: s.number.clone(),
+                    merged_into: None,
+                    reason: s.reply.clone(),
+                    suggestion: Some(to),
+                    at: now,
+                })?;
+                Ok(to)
             })
             .await
     }
@@ -497,4 +585,16 @@ impl Ledger {
             })
             .await
     }
+}
+
+/// The refusal for a suggestion already decided.
+fn decided(status: SuggestionStatus) -> LedgerError {
+    LedgerError::conflict(
+        "suggestion_decided",
+        format!(
+            "该建议已处理（{}），不能再改 / this suggestion was already decided ({})",
+            status.label(Lang::Zh),
+            status.label(Lang::En)
+        ),
+    )
 }

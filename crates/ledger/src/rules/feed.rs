@@ -48,6 +48,7 @@ impl Ledger {
                             entry_number: Some(e.entry_number.clone()),
                             merged_into: e.merged_into.clone(),
                             reason: e.reason.clone(),
+                            suggestion: e.suggestion,
                             changed_at: e.at,
                         }
                     })

@@ -26,7 +26,7 @@ use chrono::{DateTime, Duration, Utc};
 use hazardsnap_dedup::{Candidate, DedupConfig, ReportFacts, Verdict, keys};
 use hazardsnap_model::{
     ErrorBody, LedgerStatus, Location, ReportKind, ReportSubmission, Scope, Severity,
-    SubmitOutcome, SubmitResult,
+    SubmitOutcome, SubmitResult, SuggestionStatus,
 };
 use uuid::Uuid;
 
@@ -352,6 +352,8 @@ fn file_report(
                 adopted_at: None,
                 adopted_by: None,
                 adopted_note: None,
+                review: SuggestionStatus::Received,
+                reply: None,
             })?;
             tx.set_report_suggestion(s.id, id)?;
             Filed {
@@ -369,6 +371,7 @@ fn file_report(
         entry_number: filed.number.clone(),
         merged_into: None,
         reason: None,
+        suggestion: (s.kind == ReportKind::Suggestion).then_some(SuggestionStatus::Received),
         at: now,
     })?;
     Ok(filed)

@@ -134,6 +134,7 @@ pub fn move_to(
             entry_number: entry.number.clone(),
             merged_into: merged_into.map(|(_, number)| number.to_owned()),
             reason: reason.clone(),
+            suggestion: None,
             at,
         })?;
     }

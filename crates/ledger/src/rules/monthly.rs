@@ -317,6 +317,7 @@ pub fn figures(
     f.suggestions_adopted = tx
         .suggestions(&SuggestionQuery {
             scope: scope.clone(),
+            id: None,
             adopted_in: Some((start, end)),
             limit: 1_000_000,
         })?

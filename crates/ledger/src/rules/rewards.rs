@@ -229,11 +229,11 @@ impl Ledger {
                         let reports: Vec<ReportLink> = tx
                             .suggestions(&crate::repo::query::SuggestionQuery {
                                 scope: Scope::Enterprise(s.enterprise.clone()),
+                                id: Some(subject),
                                 adopted_in: None,
-                                limit: 100_000,
+                                limit: 1,
                             })?
                             .into_iter()
-                            .filter(|r| r.suggestion.id == subject)
                             .map(|r| r.report)
                             .collect();
                         (s.number, s.enterprise, credited(tx, reports)?)
@@ -284,11 +284,11 @@ impl Ledger {
                 };
                 tx.put_record(&row)?;
                 // The worker hears of it on their phone; an anonymous one gets the code there.
-                let status = match kind {
-                    RewardKind::MajorHazard => LedgerStatus::Closed,
+                let (status, suggestion) = match kind {
+                    RewardKind::MajorHazard => (LedgerStatus::Closed, None),
                     RewardKind::AdoptedSuggestion => tx
                         .suggestion(subject)?
-                        .map_or(LedgerStatus::Closed, |s| s.status),
+                        .map_or((LedgerStatus::Closed, None), |s| (s.status, Some(s.review))),
                 };
                 let notice = match &code {
                     Some(c) => format!(
@@ -306,6 +306,7 @@ impl Ledger {
                     entry_number: number,
                     merged_into: None,
                     reason: Some(notice),
+                    suggestion,
                     at: now,
                 })?;
                 Ok(Granted {

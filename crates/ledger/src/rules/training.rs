@@ -256,21 +256,8 @@ pub struct Coverage {
     pub enterprises: Vec<EnterpriseCoverage>,
 }
 
-/// A worker's own training, as their phone shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WorkerTraining {
-    /// The record's id.
-    pub id: Uuid,
-    /// Training or drill.
-    pub kind: TrainingKind,
-    /// When.
-    pub date: NaiveDate,
-    /// Topic.
-    pub topic: String,
-    /// Hours.
-    pub hours: f64,
-}
+/// A worker's own training, as their phone shows it (the wire type, shared with the phone).
+pub use hazardsnap_model::WorkerTraining;
 
 fn rate(done: u32, of: u32) -> f64 {
     if of == 0 {

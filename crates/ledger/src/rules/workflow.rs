@@ -947,6 +947,7 @@ fn split(
         entry_number: fresh.number.clone(),
         merged_into: None,
         reason: Some(reason.to_owned()),
+        suggestion: None,
         at: now,
     })?;
     Ok(fresh.id)

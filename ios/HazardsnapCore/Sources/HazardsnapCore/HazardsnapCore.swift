@@ -856,6 +856,12 @@ public protocol HazardCoreProtocol: AnyObject, Sendable {
     func listReports(query: ListQuery) async throws  -> ReportPage
     
     /**
+     * The worker's own trainings and drills (我的培训), as the last sync brought them, with the
+     * hours of the phone's current year. Works offline.
+     */
+    func myTrainings() async throws  -> MyTrainings
+    
+    /**
      * Reports per local state.
      */
     func outboxCounts() async throws  -> OutboxCounts
@@ -1121,6 +1127,26 @@ open func listReports(query: ListQuery)async throws  -> ReportPage  {
             completeFunc: ffi_hazardsnap_core_rust_future_complete_rust_buffer,
             freeFunc: ffi_hazardsnap_core_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeReportPage_lift,
+            errorHandler: FfiConverterTypeHazardError_lift
+        )
+}
+    
+    /**
+     * The worker's own trainings and drills (我的培训), as the last sync brought them, with the
+     * hours of the phone's current year. Works offline.
+     */
+open func myTrainings()async throws  -> MyTrainings  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_hazardsnap_core_fn_method_hazardcore_my_trainings(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_hazardsnap_core_rust_future_poll_rust_buffer,
+            completeFunc: ffi_hazardsnap_core_rust_future_complete_rust_buffer,
+            freeFunc: ffi_hazardsnap_core_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeMyTrainings_lift,
             errorHandler: FfiConverterTypeHazardError_lift
         )
 }
@@ -2027,6 +2053,97 @@ public func FfiConverterTypeLocation_lower(_ value: Location) -> RustBuffer {
 
 
 /**
+ * The worker's own trainings and drills, as the last sync brought them (我的培训记录).
+ */
+public struct MyTrainings: Equatable, Hashable {
+    /**
+     * The worker's roster code, when the enterprise linked this phone to a worker; without
+     * one the list is empty.
+     */
+    public var worker: String?
+    /**
+     * Newest first.
+     */
+    public var trainings: [TrainingRecord]
+    /**
+     * Hours of training and drills in the current calendar year.
+     */
+    public var hoursThisYear: Double
+    /**
+     * When the list was last brought from the server (none: never).
+     */
+    public var syncedAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The worker's roster code, when the enterprise linked this phone to a worker; without
+         * one the list is empty.
+         */worker: String?, 
+        /**
+         * Newest first.
+         */trainings: [TrainingRecord], 
+        /**
+         * Hours of training and drills in the current calendar year.
+         */hoursThisYear: Double, 
+        /**
+         * When the list was last brought from the server (none: never).
+         */syncedAt: Date?) {
+        self.worker = worker
+        self.trainings = trainings
+        self.hoursThisYear = hoursThisYear
+        self.syncedAt = syncedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MyTrainings: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMyTrainings: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MyTrainings {
+        return
+            try MyTrainings(
+                worker: FfiConverterOptionString.read(from: &buf), 
+                trainings: FfiConverterSequenceTypeTrainingRecord.read(from: &buf), 
+                hoursThisYear: FfiConverterDouble.read(from: &buf), 
+                syncedAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MyTrainings, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.worker, into: &buf)
+        FfiConverterSequenceTypeTrainingRecord.write(value.trainings, into: &buf)
+        FfiConverterDouble.write(value.hoursThisYear, into: &buf)
+        FfiConverterOptionTimestamp.write(value.syncedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMyTrainings_lift(_ buf: RustBuffer) throws -> MyTrainings {
+    return try FfiConverterTypeMyTrainings.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMyTrainings_lower(_ value: MyTrainings) -> RustBuffer {
+    return FfiConverterTypeMyTrainings.lower(value)
+}
+
+
+/**
  * Counts per local state (for badges).
  */
 public struct OutboxCounts: Equatable, Hashable {
@@ -2806,6 +2923,11 @@ public struct ServerView: Equatable, Hashable {
      * When the server last changed it.
      */
     public var changedAt: Date?
+    /**
+     * For a suggestion: its own status (已收到, 评估中, 已采纳, 未采纳); the officer's reply is
+     * in `reason`.
+     */
+    public var suggestionStatus: SuggestionStatus?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2824,12 +2946,17 @@ public struct ServerView: Equatable, Hashable {
          */reason: String?, 
         /**
          * When the server last changed it.
-         */changedAt: Date?) {
+         */changedAt: Date?, 
+        /**
+         * For a suggestion: its own status (已收到, 评估中, 已采纳, 未采纳); the officer's reply is
+         * in `reason`.
+         */suggestionStatus: SuggestionStatus?) {
         self.status = status
         self.entryNumber = entryNumber
         self.mergedInto = mergedInto
         self.reason = reason
         self.changedAt = changedAt
+        self.suggestionStatus = suggestionStatus
     }
 
     
@@ -2852,7 +2979,8 @@ public struct FfiConverterTypeServerView: FfiConverterRustBuffer {
                 entryNumber: FfiConverterOptionString.read(from: &buf), 
                 mergedInto: FfiConverterOptionString.read(from: &buf), 
                 reason: FfiConverterOptionString.read(from: &buf), 
-                changedAt: FfiConverterOptionTimestamp.read(from: &buf)
+                changedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                suggestionStatus: FfiConverterOptionTypeSuggestionStatus.read(from: &buf)
         )
     }
 
@@ -2862,6 +2990,7 @@ public struct FfiConverterTypeServerView: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.mergedInto, into: &buf)
         FfiConverterOptionString.write(value.reason, into: &buf)
         FfiConverterOptionTimestamp.write(value.changedAt, into: &buf)
+        FfiConverterOptionTypeSuggestionStatus.write(value.suggestionStatus, into: &buf)
     }
 }
 
@@ -3082,6 +3211,10 @@ public struct SyncOutcome: Equatable, Hashable {
      */
     public var skippedMetered: Bool
     /**
+     * The worker's trainings changed (新的培训记录).
+     */
+    public var trainingsChanged: Bool
+    /**
      * The last transient error, if the run stopped early because of one.
      */
     public var lastError: String?
@@ -3111,6 +3244,9 @@ public struct SyncOutcome: Equatable, Hashable {
          * Nothing was sent because of the unmetered-only setting.
          */skippedMetered: Bool, 
         /**
+         * The worker's trainings changed (新的培训记录).
+         */trainingsChanged: Bool, 
+        /**
          * The last transient error, if the run stopped early because of one.
          */lastError: String?) {
         self.uploaded = uploaded
@@ -3120,6 +3256,7 @@ public struct SyncOutcome: Equatable, Hashable {
         self.bytesUploaded = bytesUploaded
         self.changesApplied = changesApplied
         self.skippedMetered = skippedMetered
+        self.trainingsChanged = trainingsChanged
         self.lastError = lastError
     }
 
@@ -3146,6 +3283,7 @@ public struct FfiConverterTypeSyncOutcome: FfiConverterRustBuffer {
                 bytesUploaded: FfiConverterUInt64.read(from: &buf), 
                 changesApplied: FfiConverterUInt64.read(from: &buf), 
                 skippedMetered: FfiConverterBool.read(from: &buf), 
+                trainingsChanged: FfiConverterBool.read(from: &buf), 
                 lastError: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -3158,6 +3296,7 @@ public struct FfiConverterTypeSyncOutcome: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.bytesUploaded, into: &buf)
         FfiConverterUInt64.write(value.changesApplied, into: &buf)
         FfiConverterBool.write(value.skippedMetered, into: &buf)
+        FfiConverterBool.write(value.trainingsChanged, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
     }
 }
@@ -3175,6 +3314,105 @@ public func FfiConverterTypeSyncOutcome_lift(_ buf: RustBuffer) throws -> SyncOu
 #endif
 public func FfiConverterTypeSyncOutcome_lower(_ value: SyncOutcome) -> RustBuffer {
     return FfiConverterTypeSyncOutcome.lower(value)
+}
+
+
+/**
+ * A training session or drill the worker took part in (我的培训).
+ */
+public struct TrainingRecord: Equatable, Hashable {
+    /**
+     * The server's id of the record.
+     */
+    public var id: String
+    /**
+     * Training or drill.
+     */
+    public var kind: TrainingKind
+    /**
+     * The day, `YYYY-MM-DD`.
+     */
+    public var date: String
+    /**
+     * The topic, or a drill's scenario.
+     */
+    public var topic: String
+    /**
+     * Hours.
+     */
+    public var hours: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The server's id of the record.
+         */id: String, 
+        /**
+         * Training or drill.
+         */kind: TrainingKind, 
+        /**
+         * The day, `YYYY-MM-DD`.
+         */date: String, 
+        /**
+         * The topic, or a drill's scenario.
+         */topic: String, 
+        /**
+         * Hours.
+         */hours: Double) {
+        self.id = id
+        self.kind = kind
+        self.date = date
+        self.topic = topic
+        self.hours = hours
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TrainingRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTrainingRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TrainingRecord {
+        return
+            try TrainingRecord(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeTrainingKind.read(from: &buf), 
+                date: FfiConverterString.read(from: &buf), 
+                topic: FfiConverterString.read(from: &buf), 
+                hours: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TrainingRecord, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeTrainingKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterString.write(value.topic, into: &buf)
+        FfiConverterDouble.write(value.hours, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrainingRecord_lift(_ buf: RustBuffer) throws -> TrainingRecord {
+    return try FfiConverterTypeTrainingRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrainingRecord_lower(_ value: TrainingRecord) -> RustBuffer {
+    return FfiConverterTypeTrainingRecord.lower(value)
 }
 
 
@@ -4180,6 +4418,152 @@ public func FfiConverterTypeSeverity_lower(_ value: Severity) -> RustBuffer {
 }
 
 
+
+
+public enum SuggestionStatus: Equatable, Hashable {
+    
+    case received
+    case underReview
+    case adopted
+    case notAdopted
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SuggestionStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSuggestionStatus: FfiConverterRustBuffer {
+    typealias SwiftType = SuggestionStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SuggestionStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .received
+        
+        case 2: return .underReview
+        
+        case 3: return .adopted
+        
+        case 4: return .notAdopted
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SuggestionStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .received:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .underReview:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .adopted:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .notAdopted:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSuggestionStatus_lift(_ buf: RustBuffer) throws -> SuggestionStatus {
+    return try FfiConverterTypeSuggestionStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSuggestionStatus_lower(_ value: SuggestionStatus) -> RustBuffer {
+    return FfiConverterTypeSuggestionStatus.lower(value)
+}
+
+
+
+
+public enum TrainingKind: Equatable, Hashable {
+    
+    case training
+    case drill
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TrainingKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTrainingKind: FfiConverterRustBuffer {
+    typealias SwiftType = TrainingKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TrainingKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .training
+        
+        case 2: return .drill
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TrainingKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .training:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .drill:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrainingKind_lift(_ buf: RustBuffer) throws -> TrainingKind {
+    return try FfiConverterTypeTrainingKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrainingKind_lower(_ value: TrainingKind) -> RustBuffer {
+    return FfiConverterTypeTrainingKind.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -4423,6 +4807,30 @@ fileprivate struct FfiConverterOptionTypeReportKind: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSuggestionStatus: FfiConverterRustBuffer {
+    typealias SwiftType = SuggestionStatus?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSuggestionStatus.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSuggestionStatus.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeHistoryEvent: FfiConverterRustBuffer {
     typealias SwiftType = [HistoryEvent]
 
@@ -4490,6 +4898,31 @@ fileprivate struct FfiConverterSequenceTypeReportSummary: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeReportSummary.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTrainingRecord: FfiConverterRustBuffer {
+    typealias SwiftType = [TrainingRecord]
+
+    public static func write(_ value: [TrainingRecord], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTrainingRecord.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TrainingRecord] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TrainingRecord]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTrainingRecord.read(from: &buf))
         }
         return seq
     }
@@ -4668,6 +5101,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_hazardsnap_core_checksum_method_hazardcore_list_reports() != 50033) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hazardsnap_core_checksum_method_hazardcore_my_trainings() != 61295) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_hazardsnap_core_checksum_method_hazardcore_outbox_counts() != 64615) {

@@ -26,9 +26,11 @@ import org.hazardsnap.logic.QrCodes
 import org.hazardsnap.logic.ReportKind
 import org.hazardsnap.logic.SeenStatuses
 import org.hazardsnap.logic.Severity
+import org.hazardsnap.logic.SuggestionStatus
 import org.hazardsnap.logic.SyncJob
 import org.hazardsnap.logic.SyncTrigger
 import org.hazardsnap.logic.Tone
+import org.hazardsnap.logic.TrainingKind
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
@@ -107,6 +109,12 @@ class ServerTest {
             assertEquals(Tone.PROBLEM, rejected.status.tone)
             assertEquals("驳回理由：防护罩已在检修，非隐患", rejected.status.detail!!.zh)
             assertEquals(listOf("您的「生产设备安全防护」报告（$number）：已驳回"), after.notices.map { it.text.zh })
+
+            // My trainings through the FFI: synced, and empty while no worker is linked.
+            val mine = backend.myTrainings()
+            assertNull(mine.worker)
+            assertTrue(mine.trainings.isEmpty())
+            assertNotNull(mine.syncedAt)
         }
     }
 
@@ -162,6 +170,7 @@ class ServerTest {
         val vocabularies: List<Array<out Labelled>> = listOf(
             ReportKind.entries.toTypedArray(), Category.entries.toTypedArray(), Severity.entries.toTypedArray(),
             AtRisk.entries.toTypedArray(), CheckSource.entries.toTypedArray(), LedgerStatus.entries.toTypedArray(),
+            SuggestionStatus.entries.toTypedArray(), TrainingKind.entries.toTypedArray(),
         )
         for (values in vocabularies) for (v in values) {
             val expected = "`${v.wire}` ${v.label.zh} / ${v.label.en}"

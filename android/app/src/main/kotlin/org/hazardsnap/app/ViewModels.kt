@@ -25,6 +25,7 @@ import org.hazardsnap.logic.EnrollState
 import org.hazardsnap.logic.EnrollmentModel
 import org.hazardsnap.logic.FormEvent
 import org.hazardsnap.logic.MyReportsModel
+import org.hazardsnap.logic.MyTrainings
 import org.hazardsnap.logic.ReportsState
 import org.hazardsnap.logic.SeenStatuses
 import org.hazardsnap.logic.SyncDecision
@@ -128,12 +129,18 @@ class ReportsViewModel(app: Application) : AndroidViewModel(app) {
 @OptIn(ExperimentalCoroutinesApi::class)
 class EnrollViewModel(app: Application) : AndroidViewModel(app) {
     private val model = MutableStateFlow<EnrollmentModel?>(null)
+    private val _trainings = MutableStateFlow<MyTrainings?>(null)
+
+    /** The worker's own trainings (我的培训), as the last sync brought them. */
+    val trainings: StateFlow<MyTrainings?> = _trainings
 
     init {
         viewModelScope.launch {
-            val m = EnrollmentModel(app.hazardsnap.core.await(), "${Build.MANUFACTURER} ${Build.MODEL}")
+            val core = app.hazardsnap.core.await()
+            val m = EnrollmentModel(core, "${Build.MANUFACTURER} ${Build.MODEL}")
             model.value = m
             m.load()
+            _trainings.value = runCatching { core.myTrainings() }.getOrNull()
         }
     }
 

@@ -723,6 +723,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_hazardsnap_core_checksum_method_hazardcore_list_reports(
     ): Int
+    external fun uniffi_hazardsnap_core_checksum_method_hazardcore_my_trainings(
+    ): Int
     external fun uniffi_hazardsnap_core_checksum_method_hazardcore_outbox_counts(
     ): Int
     external fun uniffi_hazardsnap_core_checksum_method_hazardcore_prune_photos(
@@ -793,6 +795,8 @@ internal object UniffiLib {
     external fun uniffi_hazardsnap_core_fn_method_hazardcore_get_report(`ptr`: Long,`id`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_hazardsnap_core_fn_method_hazardcore_list_reports(`ptr`: Long,`query`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_hazardsnap_core_fn_method_hazardcore_my_trainings(`ptr`: Long,
     ): Long
     external fun uniffi_hazardsnap_core_fn_method_hazardcore_outbox_counts(`ptr`: Long,
     ): Long
@@ -1831,6 +1835,12 @@ public interface HazardCoreInterface {
     suspend fun `listReports`(`query`: ListQuery): ReportPage
     
     /**
+     * The worker's own trainings and drills (我的培训), as the last sync brought them, with the
+     * hours of the phone's current year. Works offline.
+     */
+    suspend fun `myTrainings`(): MyTrainings
+    
+    /**
      * Reports per local state.
      */
     suspend fun `outboxCounts`(): OutboxCounts
@@ -2175,6 +2185,31 @@ open class HazardCore: Disposable, AutoCloseable, HazardCoreInterface
         { future -> UniffiLib.ffi_hazardsnap_core_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeReportPage.lift(it) },
+        // Error FFI converter
+        HazardException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The worker's own trainings and drills (我的培训), as the last sync brought them, with the
+     * hours of the phone's current year. Works offline.
+     */
+    @Throws(HazardException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `myTrainings`() : MyTrainings {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_hazardsnap_core_fn_method_hazardcore_my_trainings(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_hazardsnap_core_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_hazardsnap_core_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_hazardsnap_core_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeMyTrainings.lift(it) },
         // Error FFI converter
         HazardException.ErrorHandler,
     )
@@ -3136,6 +3171,70 @@ public object FfiConverterTypeLocation: FfiConverterRustBuffer<Location> {
 
 
 /**
+ * The worker's own trainings and drills, as the last sync brought them (我的培训记录).
+ */
+data class MyTrainings (
+    /**
+     * The worker's roster code, when the enterprise linked this phone to a worker; without
+     * one the list is empty.
+     */
+    var `worker`: kotlin.String?
+    , 
+    /**
+     * Newest first.
+     */
+    var `trainings`: List<TrainingRecord>
+    , 
+    /**
+     * Hours of training and drills in the current calendar year.
+     */
+    var `hoursThisYear`: kotlin.Double
+    , 
+    /**
+     * When the list was last brought from the server (none: never).
+     */
+    var `syncedAt`: java.time.Instant?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMyTrainings: FfiConverterRustBuffer<MyTrainings> {
+    override fun read(buf: ByteBuffer): MyTrainings {
+        return MyTrainings(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeTrainingRecord.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MyTrainings) = (
+            FfiConverterOptionalString.allocationSize(value.`worker`) +
+            FfiConverterSequenceTypeTrainingRecord.allocationSize(value.`trainings`) +
+            FfiConverterDouble.allocationSize(value.`hoursThisYear`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`syncedAt`)
+    )
+
+    override fun write(value: MyTrainings, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`worker`, buf)
+            FfiConverterSequenceTypeTrainingRecord.write(value.`trainings`, buf)
+            FfiConverterDouble.write(value.`hoursThisYear`, buf)
+            FfiConverterOptionalTimestamp.write(value.`syncedAt`, buf)
+    }
+}
+
+
+
+/**
  * Counts per local state (for badges).
  */
 data class OutboxCounts (
@@ -3758,6 +3857,12 @@ data class ServerView (
      * When the server last changed it.
      */
     var `changedAt`: java.time.Instant?
+    , 
+    /**
+     * For a suggestion: its own status (已收到, 评估中, 已采纳, 未采纳); the officer's reply is
+     * in `reason`.
+     */
+    var `suggestionStatus`: SuggestionStatus?
     
 ){
     
@@ -3779,6 +3884,7 @@ public object FfiConverterTypeServerView: FfiConverterRustBuffer<ServerView> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTypeSuggestionStatus.read(buf),
         )
     }
 
@@ -3787,7 +3893,8 @@ public object FfiConverterTypeServerView: FfiConverterRustBuffer<ServerView> {
             FfiConverterOptionalString.allocationSize(value.`entryNumber`) +
             FfiConverterOptionalString.allocationSize(value.`mergedInto`) +
             FfiConverterOptionalString.allocationSize(value.`reason`) +
-            FfiConverterOptionalTimestamp.allocationSize(value.`changedAt`)
+            FfiConverterOptionalTimestamp.allocationSize(value.`changedAt`) +
+            FfiConverterOptionalTypeSuggestionStatus.allocationSize(value.`suggestionStatus`)
     )
 
     override fun write(value: ServerView, buf: ByteBuffer) {
@@ -3796,6 +3903,7 @@ public object FfiConverterTypeServerView: FfiConverterRustBuffer<ServerView> {
             FfiConverterOptionalString.write(value.`mergedInto`, buf)
             FfiConverterOptionalString.write(value.`reason`, buf)
             FfiConverterOptionalTimestamp.write(value.`changedAt`, buf)
+            FfiConverterOptionalTypeSuggestionStatus.write(value.`suggestionStatus`, buf)
     }
 }
 
@@ -3962,6 +4070,11 @@ data class SyncOutcome (
     var `skippedMetered`: kotlin.Boolean
     , 
     /**
+     * The worker's trainings changed (新的培训记录).
+     */
+    var `trainingsChanged`: kotlin.Boolean
+    , 
+    /**
      * The last transient error, if the run stopped early because of one.
      */
     var `lastError`: kotlin.String?
@@ -3988,6 +4101,7 @@ public object FfiConverterTypeSyncOutcome: FfiConverterRustBuffer<SyncOutcome> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
         )
     }
@@ -4000,6 +4114,7 @@ public object FfiConverterTypeSyncOutcome: FfiConverterRustBuffer<SyncOutcome> {
             FfiConverterULong.allocationSize(value.`bytesUploaded`) +
             FfiConverterULong.allocationSize(value.`changesApplied`) +
             FfiConverterBoolean.allocationSize(value.`skippedMetered`) +
+            FfiConverterBoolean.allocationSize(value.`trainingsChanged`) +
             FfiConverterOptionalString.allocationSize(value.`lastError`)
     )
 
@@ -4011,7 +4126,79 @@ public object FfiConverterTypeSyncOutcome: FfiConverterRustBuffer<SyncOutcome> {
             FfiConverterULong.write(value.`bytesUploaded`, buf)
             FfiConverterULong.write(value.`changesApplied`, buf)
             FfiConverterBoolean.write(value.`skippedMetered`, buf)
+            FfiConverterBoolean.write(value.`trainingsChanged`, buf)
             FfiConverterOptionalString.write(value.`lastError`, buf)
+    }
+}
+
+
+
+/**
+ * A training session or drill the worker took part in (我的培训).
+ */
+data class TrainingRecord (
+    /**
+     * The server's id of the record.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Training or drill.
+     */
+    var `kind`: TrainingKind
+    , 
+    /**
+     * The day, `YYYY-MM-DD`.
+     */
+    var `date`: kotlin.String
+    , 
+    /**
+     * The topic, or a drill's scenario.
+     */
+    var `topic`: kotlin.String
+    , 
+    /**
+     * Hours.
+     */
+    var `hours`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTrainingRecord: FfiConverterRustBuffer<TrainingRecord> {
+    override fun read(buf: ByteBuffer): TrainingRecord {
+        return TrainingRecord(
+            FfiConverterString.read(buf),
+            FfiConverterTypeTrainingKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TrainingRecord) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeTrainingKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterString.allocationSize(value.`topic`) +
+            FfiConverterDouble.allocationSize(value.`hours`)
+    )
+
+    override fun write(value: TrainingRecord, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeTrainingKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`date`, buf)
+            FfiConverterString.write(value.`topic`, buf)
+            FfiConverterDouble.write(value.`hours`, buf)
     }
 }
 
@@ -4801,6 +4988,76 @@ public object FfiConverterTypeSeverity: FfiConverterRustBuffer<Severity> {
 
 
 
+enum class SuggestionStatus {
+    
+    RECEIVED,
+    UNDER_REVIEW,
+    ADOPTED,
+    NOT_ADOPTED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSuggestionStatus: FfiConverterRustBuffer<SuggestionStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        SuggestionStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SuggestionStatus) = 4UL
+
+    override fun write(value: SuggestionStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class TrainingKind {
+    
+    TRAINING,
+    DRILL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTrainingKind: FfiConverterRustBuffer<TrainingKind> {
+    override fun read(buf: ByteBuffer) = try {
+        TrainingKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: TrainingKind) = 4UL
+
+    override fun write(value: TrainingKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
 /**
  * @suppress
  */
@@ -5124,6 +5381,38 @@ public object FfiConverterOptionalTypeReportKind: FfiConverterRustBuffer<ReportK
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeSuggestionStatus: FfiConverterRustBuffer<SuggestionStatus?> {
+    override fun read(buf: ByteBuffer): SuggestionStatus? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSuggestionStatus.read(buf)
+    }
+
+    override fun allocationSize(value: SuggestionStatus?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSuggestionStatus.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SuggestionStatus?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSuggestionStatus.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeHistoryEvent: FfiConverterRustBuffer<List<HistoryEvent>> {
     override fun read(buf: ByteBuffer): List<HistoryEvent> {
         val len = buf.getInt()
@@ -5198,6 +5487,34 @@ public object FfiConverterSequenceTypeReportSummary: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeReportSummary.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTrainingRecord: FfiConverterRustBuffer<List<TrainingRecord>> {
+    override fun read(buf: ByteBuffer): List<TrainingRecord> {
+        val len = buf.getInt()
+        return List<TrainingRecord>(len) {
+            FfiConverterTypeTrainingRecord.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TrainingRecord>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTrainingRecord.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TrainingRecord>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTrainingRecord.write(it, buf)
         }
     }
 }

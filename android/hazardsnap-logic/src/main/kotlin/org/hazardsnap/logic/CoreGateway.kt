@@ -47,6 +47,22 @@ data class ServerState(
     val mergedInto: String?,
     val reason: String?,
     val changedAt: Instant?,
+    /** For a suggestion: its own status; the officer's reply is in [reason]. */
+    val suggestion: SuggestionStatus? = null,
+)
+
+/** A training or drill the worker took part in (我的培训). */
+data class TrainingItem(val id: String, val kind: TrainingKind, val date: String, val topic: String, val hours: Double)
+
+/** The worker's own trainings, as the last sync brought them. */
+data class MyTrainings(
+    /** The worker's roster code; `null` while the phone is not linked to a worker. */
+    val worker: String?,
+    /** Newest first. */
+    val trainings: List<TrainingItem>,
+    val hoursThisYear: Double,
+    /** When the list was last brought from the server; `null`: never. */
+    val syncedAt: Instant?,
 )
 
 /** One line of "my reports" (我的报告). */
@@ -116,4 +132,7 @@ interface CoreGateway {
 
     /** The "only on Wi-Fi" (仅在 Wi-Fi 下发送) setting. */
     suspend fun setUnmeteredOnly(on: Boolean)
+
+    /** The worker's own trainings and drills (works offline). */
+    suspend fun myTrainings(): MyTrainings
 }

@@ -38,6 +38,7 @@ object StatusTexts {
     }
 
     private fun synced(s: ServerState): StatusLine {
+        s.suggestion?.let { return suggestion(it, s) }
         val number = s.entryNumber
         val status = s.status ?: return StatusLine(
             Text("已送达", "Delivered"),
@@ -66,6 +67,24 @@ object StatusTexts {
         return StatusLine(title, detail, tone)
     }
 
+    /** A suggestion's line: its own status, the officer's reply under it. */
+    private fun suggestion(status: SuggestionStatus, s: ServerState): StatusLine {
+        val reply = s.reason?.let { Text("答复：$it", "Reply: $it") }
+        val detail = when (status) {
+            SuggestionStatus.RECEIVED -> reply ?: s.entryNumber?.let { Text("建议编号 $it", "Suggestion no. $it") }
+            SuggestionStatus.UNDER_REVIEW -> reply ?: Text("工会正在评估您的建议", "The union is looking into your suggestion")
+            // An adopted suggestion may carry the reward notice instead of the reply.
+            SuggestionStatus.ADOPTED -> s.reason?.let { Text.ofBoth(it) } ?: Text("您的建议已被采纳", "Your suggestion was adopted")
+            SuggestionStatus.NOT_ADOPTED -> reply ?: Text("未说明理由", "No reason given")
+        }
+        val tone = when (status) {
+            SuggestionStatus.RECEIVED, SuggestionStatus.UNDER_REVIEW -> Tone.PROGRESS
+            SuggestionStatus.ADOPTED -> Tone.DONE
+            SuggestionStatus.NOT_ADOPTED -> Tone.NEUTRAL
+        }
+        return StatusLine(status.label, detail, tone)
+    }
+
     private fun numberZh(n: String?) = n?.let { "（$it）" } ?: ""
     private fun numberEn(n: String?) = n?.let { " ($it)" } ?: ""
 
@@ -74,7 +93,8 @@ object StatusTexts {
      * for a closed report its notice (a reward granted after closing is news too).
      */
     fun key(row: ReportRow): String {
-        val base = row.localState.wire + "/" + (row.server.status?.wire ?: "-")
+        val base = row.localState.wire + "/" + (row.server.status?.wire ?: "-") +
+            (row.server.suggestion?.let { "/${it.wire}" } ?: "")
         val reason = row.server.reason
         return if (row.server.status == LedgerStatus.CLOSED && reason != null) "$base#${reason.hashCode()}" else base
     }
@@ -101,6 +121,14 @@ object Notices {
             row.localState != LocalState.SYNCED -> null
             row.server.status == null ->
                 Text("您的「${what.zh}」报告已送达", "Your '${what.en}' report was delivered")
+            row.server.suggestion != null -> {
+                val s = row.server.suggestion
+                val r = row.server.reason?.let { Text.ofBoth(it) }
+                Text(
+                    "您的建议${n?.let { "（$it）" } ?: ""}：${s.label.zh}${r?.let { "。${it.zh}" } ?: ""}",
+                    "Your suggestion${n?.let { " ($it)" } ?: ""}: ${s.label.en}${r?.let { ". ${it.en}" } ?: ""}",
+                )
+            }
             row.server.status == LedgerStatus.CLOSED && row.server.reason != null -> {
                 val r = Text.ofBoth(row.server.reason)
                 Text(

@@ -71,6 +71,20 @@ enum class LedgerStatus(override val wire: String, override val label: Text) : L
     MERGED("merged", Text("已合并", "Merged")),
 }
 
+/** What became of a safety suggestion (金点子处理状态). */
+enum class SuggestionStatus(override val wire: String, override val label: Text) : Labelled {
+    RECEIVED("received", Text("已收到", "Received")),
+    UNDER_REVIEW("under_review", Text("评估中", "Under review")),
+    ADOPTED("adopted", Text("已采纳", "Adopted")),
+    NOT_ADOPTED("not_adopted", Text("未采纳", "Not adopted")),
+}
+
+/** A training session or an emergency drill (安全培训 / 应急演练). */
+enum class TrainingKind(override val wire: String, override val label: Text) : Labelled {
+    TRAINING("training", Text("安全培训", "Safety training")),
+    DRILL("drill", Text("应急演练", "Emergency drill")),
+}
+
 /** Where the report stands on the phone (本机状态). */
 enum class LocalState(override val wire: String, override val label: Text) : Labelled {
     DRAFT("draft", Text("草稿", "Draft")),

@@ -184,4 +184,38 @@ class LogicTest {
         assertTrue(StatusTexts.of(rewarded).detail!!.zh.startsWith("已发放奖励"))
         assertTrue(Notices.between(Notices.remember(listOf(rewarded)), listOf(rewarded)).isEmpty())
     }
+
+    @Test
+    fun `a suggestion shows its own status and the officer's reply, each move a notice`() {
+        fun idea(status: SuggestionStatus, ledger: LedgerStatus, reply: String?) = row(LocalState.SYNCED, ledger, "E001-2026-S0001", reason = reply)
+            .let { it.copy(kind = ReportKind.SUGGESTION, server = it.server.copy(suggestion = status)) }
+        val received = idea(SuggestionStatus.RECEIVED, LedgerStatus.PENDING_REVIEW, null)
+        val line = StatusTexts.of(received)
+        assertEquals("已收到", line.title.zh)
+        assertEquals("建议编号 E001-2026-S0001", line.detail!!.zh)
+        val review = idea(SuggestionStatus.UNDER_REVIEW, LedgerStatus.PENDING_REVIEW, "已转设备科评估")
+        assertEquals("评估中", StatusTexts.of(review).title.zh)
+        assertEquals("答复：已转设备科评估", StatusTexts.of(review).detail!!.zh)
+        val no = idea(SuggestionStatus.NOT_ADOPTED, LedgerStatus.REJECTED, "现有防护已满足要求")
+        assertEquals("未采纳", StatusTexts.of(no).title.zh)
+        assertEquals(Tone.NEUTRAL, StatusTexts.of(no).tone)
+        // Under review is news even though the ledger status stayed "pending review".
+        val n = Notices.between(Notices.remember(listOf(received)), listOf(review))
+        assertEquals(1, n.size)
+        assertEquals("您的建议（E001-2026-S0001）：评估中。已转设备科评估", n[0].text.zh)
+        val yes = idea(SuggestionStatus.ADOPTED, LedgerStatus.CLOSED, "好主意，全厂推广")
+        assertEquals(Tone.DONE, StatusTexts.of(yes).tone)
+        assertEquals(1, Notices.between(Notices.remember(listOf(review)), listOf(yes)).size)
+    }
+
+    @Test
+    fun `my trainings say who, how many hours, and why they are empty`() {
+        val none = MyTrainings(worker = null, trainings = emptyList(), hoursThisYear = 0.0, syncedAt = null)
+        assertTrue(TrainingTexts.summary(none).zh.startsWith("本机尚未关联职工"))
+        val t = TrainingItem("1", TrainingKind.DRILL, "2026-11-30", "液氯泄漏应急演练", 2.0)
+        val mine = MyTrainings(worker = "E001-W0001", trainings = listOf(t), hoursThisYear = 4.5, syncedAt = null)
+        assertEquals("今年培训与演练 4.5 小时", TrainingTexts.summary(mine).zh)
+        assertEquals("2026-11-30 应急演练：液氯泄漏应急演练（2 小时）", TrainingTexts.line(t).zh)
+        assertEquals("2026-11-30 Emergency drill: 液氯泄漏应急演练 (2 h)", TrainingTexts.line(t).en)
+    }
 }

@@ -30,14 +30,20 @@ import org.hazardsnap.logic.FailureKind
 import org.hazardsnap.logic.NewReport
 import org.hazardsnap.logic.OutboxCounts
 import org.hazardsnap.logic.ReportRow
+import org.hazardsnap.logic.MyTrainings
 import org.hazardsnap.logic.ServerState
+import org.hazardsnap.logic.SuggestionStatus
 import org.hazardsnap.logic.SyncResult
+import org.hazardsnap.logic.TrainingItem
+import org.hazardsnap.logic.TrainingKind
 import org.hazardsnap.core.AtRisk as CoreAtRisk
 import org.hazardsnap.core.Category as CoreCategory
 import org.hazardsnap.core.CheckSource as CoreCheckSource
 import org.hazardsnap.core.LedgerStatus as CoreLedgerStatus
 import org.hazardsnap.core.LocalState as CoreLocalState
 import org.hazardsnap.core.ReportKind as CoreReportKind
+import org.hazardsnap.core.SuggestionStatus as CoreSuggestionStatus
+import org.hazardsnap.core.TrainingKind as CoreTrainingKind
 import org.hazardsnap.core.Severity as CoreSeverity
 import org.hazardsnap.logic.AtRisk
 import org.hazardsnap.logic.Category
@@ -99,6 +105,18 @@ class CoreBackend(val core: HazardCore) : CoreGateway, AutoCloseable {
 
     override suspend fun setUnmeteredOnly(on: Boolean) = call { core.setUnmeteredOnly(on) }
 
+    override suspend fun myTrainings(): MyTrainings = call {
+        val m = core.myTrainings()
+        MyTrainings(
+            worker = m.worker,
+            trainings = m.trainings.map {
+                TrainingItem(it.id, trainingKind(it.kind), it.date, it.topic, it.hours)
+            },
+            hoursThisYear = m.hoursThisYear,
+            syncedAt = m.syncedAt,
+        )
+    }
+
     /** Frees the core (and its data-folder lock). */
     override fun close() = core.close()
 
@@ -150,6 +168,7 @@ class CoreBackend(val core: HazardCore) : CoreGateway, AutoCloseable {
                 mergedInto = s.server.mergedInto,
                 reason = s.server.reason,
                 changedAt = s.server.changedAt,
+                suggestion = s.server.suggestionStatus?.let(::suggestionStatus),
             ),
             retryCount = s.retryCount.toInt(),
             failReason = s.failReason,
@@ -216,6 +235,18 @@ class CoreBackend(val core: HazardCore) : CoreGateway, AutoCloseable {
             CoreLocalState.QUEUED -> LocalState.QUEUED
             CoreLocalState.SYNCED -> LocalState.SYNCED
             CoreLocalState.FAILED -> LocalState.FAILED
+        }
+
+        fun suggestionStatus(s: CoreSuggestionStatus): SuggestionStatus = when (s) {
+            CoreSuggestionStatus.RECEIVED -> SuggestionStatus.RECEIVED
+            CoreSuggestionStatus.UNDER_REVIEW -> SuggestionStatus.UNDER_REVIEW
+            CoreSuggestionStatus.ADOPTED -> SuggestionStatus.ADOPTED
+            CoreSuggestionStatus.NOT_ADOPTED -> SuggestionStatus.NOT_ADOPTED
+        }
+
+        fun trainingKind(k: CoreTrainingKind): TrainingKind = when (k) {
+            CoreTrainingKind.TRAINING -> TrainingKind.TRAINING
+            CoreTrainingKind.DRILL -> TrainingKind.DRILL
         }
 
         fun ledgerStatus(s: CoreLedgerStatus): LedgerStatus = when (s) {

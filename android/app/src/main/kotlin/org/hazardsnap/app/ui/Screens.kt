@@ -61,6 +61,7 @@ import org.hazardsnap.logic.ReportKind
 import org.hazardsnap.logic.Severity
 import org.hazardsnap.logic.Text as Words
 import org.hazardsnap.logic.Tone
+import org.hazardsnap.logic.TrainingTexts
 
 private val lang = HazardsnapApp.lang()
 
@@ -207,10 +208,11 @@ fun ReportsScreen(vm: ReportsViewModel) {
     }
 }
 
-/** 设置: enrollment by QR code (or typed), "only on Wi-Fi". */
+/** 设置: enrollment by QR code (or typed), my trainings (我的培训), "only on Wi-Fi". */
 @Composable
 fun SettingsScreen(vm: EnrollViewModel) {
     val state by vm.state.collectAsStateWithLifecycle()
+    val trainings by vm.trainings.collectAsStateWithLifecycle()
     var scanning by remember { mutableStateOf(false) }
     var server by remember { mutableStateOf("") }
     var code by remember { mutableStateOf("") }
@@ -237,6 +239,11 @@ fun SettingsScreen(vm: EnrollViewModel) {
         OutlinedTextField(value = code, onValueChange = { code = it }, label = { Text(Words("注册码", "Enrollment code").show()) }, singleLine = true, modifier = Modifier.fillMaxWidth())
         OutlinedButton(enabled = server.isNotBlank() && code.isNotBlank(), onClick = { vm.enroll(server.trim(), code.trim()) }) {
             Text(Words("手动注册", "Enroll by hand").show())
+        }
+        Text(Words("我的培训", "My trainings").show(), style = MaterialTheme.typography.titleMedium)
+        trainings?.let { mine ->
+            Text(TrainingTexts.summary(mine).show(), style = MaterialTheme.typography.bodySmall)
+            mine.trainings.forEach { Text(TrainingTexts.line(it).show()) }
         }
         Row(verticalAlignment = Alignment.CenterVertically) {
             Switch(checked = wifiOnly, onCheckedChange = {

@@ -162,6 +162,30 @@ pub struct NewEntry {
 }
 
 impl crate::service::Ledger {
+    /// The active enterprises an officer may file in or transfer to: those of their
+    /// jurisdiction, by town and code; none for the bureau (it files nothing).
+    pub async fn enterprise_choices(
+        &self,
+        actor: &Actor,
+    ) -> LedgerResult<Vec<hazardsnap_model::EnterpriseRef>> {
+        if actor.role() == hazardsnap_model::Role::Bureau {
+            return Ok(Vec::new());
+        }
+        let scope = actor.jurisdiction.scope();
+        self.repo
+            .read(move |tx| {
+                Ok(crate::rules::campaign::enterprises_of(tx, &scope)?
+                    .into_iter()
+                    .filter(|e| e.active)
+                    .map(|e| hazardsnap_model::EnterpriseRef {
+                        code: e.code,
+                        name: e.name,
+                    })
+                    .collect())
+            })
+            .await
+    }
+
     /// Files a hazard an officer found (or took on the hotline) in an enterprise of their
     /// jurisdiction: the same filing as a phone's, by the officer's desk; the entry's id.
     pub async fn file_entry(

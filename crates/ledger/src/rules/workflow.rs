@@ -757,28 +757,27 @@ fn act(
             severity,
             reason,
         } => {
-            let mut changes = Vec::new();
+            // Each language's sentence whole (`中文 / English`), the reason in both.
+            let (mut zh, mut en) = (Vec::new(), Vec::new());
             if let Some(c) = category.filter(|c| *c != e.category) {
-                changes.push(format!(
-                    "类别 {} → {} / category {} → {}",
-                    e.category.label_zh(),
-                    c.label_zh(),
-                    e.category.wire_name(),
-                    c.wire_name()
+                zh.push(format!("类别 {} → {}", e.category.label_zh(), c.label_zh()));
+                en.push(format!(
+                    "category {} → {}",
+                    e.category.label_en(),
+                    c.label_en()
                 ));
                 e.category = c;
             }
             if let Some(s) = severity.filter(|s| *s != e.severity) {
-                changes.push(format!(
-                    "等级 {} → {} / severity {} → {}",
-                    e.severity.label_zh(),
-                    s.label_zh(),
-                    e.severity.wire_name(),
-                    s.wire_name()
+                zh.push(format!("等级 {} → {}", e.severity.label_zh(), s.label_zh()));
+                en.push(format!(
+                    "severity {} → {}",
+                    e.severity.label_en(),
+                    s.label_en()
                 ));
                 e.severity = s;
             }
-            if changes.is_empty() {
+            if zh.is_empty() {
                 return Err(LedgerError::invalid(
                     "nothing_to_change",
                     "类别和等级均未改变 / neither the category nor the severity changes",
@@ -788,7 +787,14 @@ fn act(
                 tx,
                 &mut e,
                 "reclassify",
-                Step::by(by, format!("{}：{reason}", changes.join("；"))),
+                Step::by(
+                    by,
+                    format!(
+                        "{}，理由：{reason} / {}; reason: {reason}",
+                        zh.join("；"),
+                        en.join("; ")
+                    ),
+                ),
                 now,
             )?;
         }

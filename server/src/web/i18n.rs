@@ -158,6 +158,30 @@ texts! {
     done_split: "已拆分为新条目。", "Split into a new entry.";
     form_has_errors: "请更正下列标出的内容。", "Please correct what is marked below.";
 
+    sv_title: "挂牌督办", "Listed supervision";
+    sv_requested: "已提请，待安监局受理", "Escalated: awaiting the bureau";
+    sv_listed: "挂牌", "Listed";
+    sv_declined: "安监局不予挂牌", "Declined by the bureau";
+    sv_lifted: "已摘牌", "Lifted";
+    sv_state: "状态", "State";
+    sv_unit: "督办单位", "Supervising unit";
+    sv_deadline: "督办时限", "The bureau's deadline";
+    sv_by: "决定人", "Decided by";
+    sv_at: "决定时间", "Decided at";
+    sv_note: "理由/意见", "Reason or note";
+    sv_listed_hint: "挂牌督办的隐患由安监局验收摘牌，企业不能自行销号。", "A listed hazard is verified and lifted by the bureau: the enterprise cannot close it.";
+    act_accept_supervision: "受理，挂牌督办", "Accept and list";
+    act_decline_supervision: "不予挂牌", "Decline";
+    act_lift: "验收通过，摘牌销号", "Verify, lift and close";
+    act_reclassify: "调整类别/等级", "Change the category or severity";
+    act_transfer: "移交其他企业", "Transfer to another enterprise";
+    act_transfer_to: "移交给", "Transfer to";
+    done_accept_supervision: "已受理，该隐患挂牌督办。", "Accepted: the hazard is listed.";
+    done_decline_supervision: "已不予挂牌，理由已记录；该隐患交回工会处理。", "Declined, with the reason recorded: the unions carry on.";
+    done_reclassify: "类别/等级已调整，已记入处理经过。", "Reclassified: recorded in the history.";
+    done_transfer: "已移交：这是目标企业台账中的新条目。", "Transferred: this is the new entry in the other enterprise's ledger.";
+    done_filed_entry: "已登记隐患。", "The hazard is filed.";
+
     lg_title: "隐患台账", "Hazard ledger";
     lg_filters: "筛选", "Filter";
     lg_all: "全部", "All";

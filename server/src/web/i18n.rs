@@ -182,6 +182,55 @@ texts! {
     done_transfer: "已移交：这是目标企业台账中的新条目。", "Transferred: this is the new entry in the other enterprise's ledger.";
     done_filed_entry: "已登记隐患。", "The hazard is filed.";
 
+    nav_notices: "待办提醒", "Notices";
+    nt_title: "待办提醒", "Notices";
+    nt_hint: "根据台账实时计算，处理后自动消失。", "Computed from the ledger as it stands: each goes away once dealt with.";
+    nt_new_reports: "辖区内新上报、待审核", "New reports in my jurisdiction to review";
+    nt_due_soon: "3 天内到期", "Due within 3 days";
+    nt_overdue: "已逾期", "Overdue";
+    nt_escalated_to_me: "提请我局挂牌督办、待受理", "Escalated to me, awaiting my decision";
+    nt_awaiting_lift: "挂牌隐患已整改、待验收摘牌", "Listed hazards rectified, awaiting verification and lifting";
+    nt_monthly: "月报", "Monthly report";
+    nt_empty: "目前没有待办提醒。", "Nothing needs you now.";
+    nt_all: "查看全部", "See all";
+    nt_more: "仅列出前 {n} 条", "Only the first {n} are listed";
+    wb_notices: "待办提醒", "Notices";
+
+    ne_title: "登记隐患", "File a hazard";
+    ne_link: "登记隐患（检查发现/热线举报）", "File a hazard (inspection or hotline)";
+    ne_hint: "工作人员检查发现或热线举报的隐患，登记后与职工上报的隐患一样进入台账；照片会压缩并去除位置等信息。", "A hazard found on an inspection or reported on the hotline: once filed it enters the ledger like a worker's report; photos are resized and stripped of location and other metadata.";
+    ne_source: "来源", "Source";
+    ne_inspection: "检查发现", "Inspection";
+    ne_hotline: "热线举报", "Hotline";
+    ne_photos: "现场照片（可多张，最多 {n} 张）", "Photos (one or more, at most {n})";
+    ne_submit: "登记", "File";
+
+    rg_title: "奖励发放登记", "Reward register";
+    rg_link: "奖励发放登记", "Reward register";
+    rg_lists: "返回奖励名单", "Back to the reward lists";
+    rg_hint: "发现并整改的重大隐患、被采纳的合理化建议，由区总工会审批发放；同一隐患或建议只奖励一次；匿名上报人凭手机收到的兑奖码兑付，系统不记姓名。", "Major hazards found and fixed and adopted suggestions are rewarded by the district union, once each; an anonymous finder is paid against the code their phone received, and no name is recorded.";
+    rg_grant: "发放奖励", "Grant a reward";
+    rg_subject: "奖励对象", "What it rewards";
+    rg_no_candidates: "奖励名单中没有待发放的项目。", "Nothing on the reward lists waits for a grant.";
+    rg_amount: "金额（元）", "Amount (yuan)";
+    rg_kind: "奖励类别", "For";
+    rg_rewarded: "获奖人", "Rewarded";
+    rg_approved_by: "审批人", "Approved by";
+    rg_granted_at: "发放登记时间", "Granted at";
+    rg_paid_on: "兑付日期", "Paid on";
+    rg_paid_by: "兑付人", "Paid by";
+    rg_mark_paid: "登记兑付", "Record payment";
+    rg_by_code: "凭兑奖码兑付", "Paid against its code";
+    rg_redeem: "兑奖码兑付（匿名奖励）", "Redeem a code (anonymous rewards)";
+    rg_code: "兑奖码", "Code";
+    rg_redeem_submit: "兑付", "Redeem";
+    rg_export: "导出 Excel", "Export Excel";
+    rg_empty: "尚无奖励发放记录。", "No rewards granted yet.";
+    done_grant: "奖励已登记发放。", "The reward is granted.";
+    done_paid: "已登记兑付。", "The payment is recorded.";
+    done_redeem: "兑奖码有效，已兑付。", "The code is valid: the reward is paid.";
+    fe_amount: "金额须为元，最多两位小数，如 500 或 500.00", "Enter an amount in yuan, at most two decimals, such as 500 or 500.00";
+
     lg_title: "隐患台账", "Hazard ledger";
     lg_filters: "筛选", "Filter";
     lg_all: "全部", "All";

@@ -50,8 +50,17 @@ pub fn routes() -> Router<AppState> {
         .route("/entries/{id}/notice", get(pages::notice))
         .route("/ledger", get(pages::ledger))
         .route("/ledger/print", get(pages::ledger_print))
+        .route("/ledger/new", get(pages::new_entry).post(pages::file_entry))
+        .route("/notices", get(pages::notices))
         .route("/stats", get(pages::stats))
         .route("/rewards", get(pages::rewards))
+        .route(
+            "/rewards/register",
+            get(pages::register).post(pages::grant),
+        )
+        .route("/rewards/register.xlsx", get(pages::register_xlsx))
+        .route("/rewards/register/{id}/paid", post(pages::paid))
+        .route("/rewards/redeem", post(pages::redeem))
         .route("/draws", get(pages::draws).post(pages::create_draw))
         .route("/monthly", get(pages::monthly))
         .route("/monthly/{month}/{town}", get(pages::monthly_town))

@@ -162,13 +162,19 @@ pub struct NewEntry {
 }
 
 impl crate::service::Ledger {
+    /// Whether the officer may file entries themselves: every union officer; not the bureau,
+    /// which receives what is escalated to it.
+    pub fn may_file_entries(actor: &Actor) -> bool {
+        actor.role() != hazardsnap_model::Role::Bureau
+    }
+
     /// The active enterprises an officer may file in or transfer to: those of their
     /// jurisdiction, by town and code; none for the bureau (it files nothing).
     pub async fn enterprise_choices(
         &self,
         actor: &Actor,
     ) -> LedgerResult<Vec<hazardsnap_model::EnterpriseRef>> {
-        if actor.role() == hazardsnap_model::Role::Bureau {
+        if !Self::may_file_entries(actor) {
             return Ok(Vec::new());
         }
         let scope = actor.jurisdiction.scope();
@@ -194,7 +200,7 @@ impl crate::service::Ledger {
         new: NewEntry,
         now: DateTime<Utc>,
     ) -> LedgerResult<Uuid> {
-        if actor.role() == hazardsnap_model::Role::Bureau {
+        if !Self::may_file_entries(actor) {
             return Err(LedgerError::forbidden(
                 "forbidden",
                 "安监局不在此登记隐患 / the bureau does not file entries here",

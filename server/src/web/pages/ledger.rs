@@ -139,6 +139,8 @@ fn row(s: &EntrySummary, lang: Lang, calendar: &hazardsnap_ledger::Calendar) -> 
 struct LedgerPage {
     chrome: Chrome,
     error: Option<String>,
+    /// Whether the officer may file an entry themselves (all but the bureau).
+    may_file: bool,
     q: Values,
     query: String,
     statuses: Vec<(&'static str, &'static str)>,
@@ -212,6 +214,7 @@ pub async fn ledger(
     let p = LedgerPage {
         chrome: page.chrome("ledger", &format!("/ledger{}", values.query(None))),
         error,
+        may_file: hazardsnap_ledger::Ledger::may_file_entries(&page.actor),
         query: values.query(None),
         statuses: options::<LedgerStatus>(lang),
         severities: options::<Severity>(lang),

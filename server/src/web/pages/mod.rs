@@ -1,6 +1,7 @@
 //! The pages' handlers, one module per page family. Each turns a request into a call to the
 //! ledger service and its answer into a template; none decides anything the rules decide.
 
+mod accountability;
 mod admin;
 mod campaign;
 mod entry;
@@ -14,6 +15,9 @@ mod stats;
 mod training;
 mod visits;
 
+pub use accountability::{
+    file_entry, grant, new_entry, notices, paid, redeem, register, register_xlsx,
+};
 pub use admin::{admin, code_poster, revoke_device, roster};
 pub use campaign::{create_draw, draws, rewards};
 pub use entry::{act, entry, notice, rectified};

@@ -364,7 +364,13 @@ pub fn rewards_register(
                 l.worker.clone().unwrap_or_default(),
             )
         };
-        let texts = [l.number.clone(), kind.to_owned(), l.enterprise.clone(), who, code];
+        let texts = [
+            l.number.clone(),
+            kind.to_owned(),
+            l.enterprise.clone(),
+            who,
+            code,
+        ];
         for (c, text) in texts.into_iter().enumerate() {
             ws.write_string_with_format(r, c as u16, text, &fm.cell)?;
         }

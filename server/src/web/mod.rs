@@ -54,10 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notices", get(pages::notices))
         .route("/stats", get(pages::stats))
         .route("/rewards", get(pages::rewards))
-        .route(
-            "/rewards/register",
-            get(pages::register).post(pages::grant),
-        )
+        .route("/rewards/register", get(pages::register).post(pages::grant))
         .route("/rewards/register.xlsx", get(pages::register_xlsx))
         .route("/rewards/register/{id}/paid", post(pages::paid))
         .route("/rewards/redeem", post(pages::redeem))

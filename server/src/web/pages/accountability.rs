@@ -14,12 +14,12 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, NaiveDate};
+use hazardsnap_ledger::LedgerError;
 use hazardsnap_ledger::rules::desk::{NewEntry, OfficerSource};
 use hazardsnap_ledger::rules::monthly::MonthlyReminder;
 use hazardsnap_ledger::rules::notices::NoticeKind;
 use hazardsnap_ledger::rules::rewards::RewardView;
 use hazardsnap_ledger::views::RewardKind;
-use hazardsnap_ledger::LedgerError;
 use hazardsnap_model::{Category, Funds, Labelled, Lang, Severity};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -71,7 +71,11 @@ fn notice_words(kind: NoticeKind, t: &'static Texts) -> (&'static str, &'static 
             t.nt_due_soon,
             "/ledger?due_within_days=3&sort=deadline",
         ),
-        NoticeKind::Overdue => ("overdue", t.nt_overdue, "/ledger?overdue=true&sort=deadline"),
+        NoticeKind::Overdue => (
+            "overdue",
+            t.nt_overdue,
+            "/ledger?overdue=true&sort=deadline",
+        ),
         NoticeKind::EscalatedToMe => ("escalated_to_me", t.nt_escalated_to_me, "/ledger"),
         NoticeKind::AwaitingLift => (
             "awaiting_lift",
@@ -238,10 +242,7 @@ async fn new_entry_page(
         enterprises,
         categories: options::<Category>(lang),
         severities: options::<Severity>(lang),
-        sources: vec![
-            ("inspection", t.ne_inspection),
-            ("hotline", t.ne_hotline),
-        ],
+        sources: vec![("inspection", t.ne_inspection), ("hotline", t.ne_hotline)],
         most_photos: hazardsnap_model::MAX_PHOTOS_PER_REPORT,
     })
 }
@@ -417,9 +418,9 @@ struct RegisterPage {
 impl RegisterPage {
     /// Whether form `form` was refused (at `field`, or above the form).
     fn err(&self, form: &str, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|(f, e)| {
-            f == form && e.field.as_deref().is_none_or(|x| x == field)
-        })
+        self.error
+            .as_ref()
+            .is_some_and(|(f, e)| f == form && e.field.as_deref().is_none_or(|x| x == field))
     }
 
     /// Whether the paid form of reward `id` was refused.
@@ -688,7 +689,15 @@ pub async fn redeem(
         .ledger
         .redeem_reward(&page.actor, f.code, state.now())
         .await;
-    answer_register(&state, &page, "redeem", None, result, &[("unknown_code", "code")]).await
+    answer_register(
+        &state,
+        &page,
+        "redeem",
+        None,
+        result,
+        &[("unknown_code", "code")],
+    )
+    .await
 }
 
 /// `GET /rewards/register.xlsx`: the register as a spreadsheet, Chinese headers first.
@@ -718,4 +727,3 @@ pub async fn register_xlsx(
         &format!("奖励发放登记-{day}.xlsx"),
     ))
 }
-

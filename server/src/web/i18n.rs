@@ -168,6 +168,8 @@ texts! {
     sv_deadline: "督办时限", "The bureau's deadline";
     sv_by: "决定人", "Decided by";
     sv_at: "决定时间", "Decided at";
+    sv_requested_by: "提请人", "Escalated by";
+    sv_requested_at: "提请时间", "Escalated at";
     sv_note: "理由/意见", "Reason or note";
     sv_listed_hint: "挂牌督办的隐患由安监局验收摘牌，企业不能自行销号。", "A listed hazard is verified and lifted by the bureau: the enterprise cannot close it.";
     act_accept_supervision: "受理，挂牌督办", "Accept and list";

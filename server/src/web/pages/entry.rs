@@ -85,6 +85,9 @@ pub struct SupervisionLine {
     by: String,
     at: String,
     note: String,
+    /// Who and when: the escalating officer while it waits, else the bureau's decision.
+    by_label: &'static str,
+    at_label: &'static str,
 }
 
 /// A supervision's state in the reader's language, with its code.
@@ -104,7 +107,14 @@ fn supervision_line(
     lang: Lang,
 ) -> SupervisionLine {
     let (state, label) = supervision_state(s.state, lang);
+    let t = texts(lang);
+    let (by_label, at_label) = match s.state {
+        SupervisionState::Requested => (t.sv_requested_by, t.sv_requested_at),
+        _ => (t.sv_by, t.sv_at),
+    };
     SupervisionLine {
+        by_label,
+        at_label,
         state,
         label,
         unit: s.unit.clone().unwrap_or_default(),

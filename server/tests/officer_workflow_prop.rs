@@ -41,13 +41,15 @@ fn the_api_follows_the_workflow_model() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (ts, device, qu, photo, anchor) = rt.block_on(async {
+    let (ts, device, qu, t01, photo, anchor) = rt.block_on(async {
         let ts = officer::start().await;
         let device = ts.enroll("E001-JOIN").await;
         let qu = login(&ts, "qu", "district-pass-1").await;
+        // Whoever marked an entry rectified does not verify it: the town verifies.
+        let t01 = login(&ts, "t01", "town-pass-1").await;
         let photo = after_photo(&ts, &qu, 77_777).await;
         let anchor = file_hazard(&ts, &device.token, 1, Severity::General, false, "锚点").await;
-        (ts, device, qu, photo, anchor.entry_id.to_string())
+        (ts, device, qu, t01, photo, anchor.entry_id.to_string())
     });
     let seed = AtomicU32::new(10);
     let mut runner = TestRunner::new(Config {
@@ -71,9 +73,13 @@ fn the_api_follows_the_workflow_model() {
             let mut model = EntryState::new(sev);
             for a in actions {
                 let (r, body) = route(a, &photo, &anchor);
+                let who = match a {
+                    LedgerAction::VerifyAccept | LedgerAction::VerifyReturn => &t01,
+                    _ => &qu,
+                };
                 let (s, v) = post(
                     &ts,
-                    &qu,
+                    who,
                     &format!("/api/v1/ledger/{}/{r}", f.entry_id),
                     &body,
                 )

@@ -25,4 +25,4 @@ build_like_the_tests
 step "web: the pages in Chromium"
 rm -rf "$here/artifacts"
 cd "$here"
-CHROMIUM="$chromium" node --test --test-concurrency=1 "$@" pages.test.mjs campaign.test.mjs
+CHROMIUM="$chromium" node --test --test-concurrency=1 "$@" pages.test.mjs campaign.test.mjs accountability.test.mjs

@@ -174,7 +174,7 @@ pub async fn reopen_monthly(
     ))
 }
 
-fn xlsx(bytes: Vec<u8>, ascii_name: String, chinese_name: &str) -> Response {
+pub(crate) fn xlsx(bytes: Vec<u8>, ascii_name: String, chinese_name: &str) -> Response {
     let encoded: String = chinese_name
         .bytes()
         .map(|b| {

@@ -1,7 +1,7 @@
 //! The campaign's records as spreadsheets (活动记录导出): a month's reports (the district's
-//! roll-up, then each town, the figures in the API's order) and a year's trainings, drills and
-//! coverage. Chinese headers first, English after; text always written as text, never as a
-//! formula.
+//! roll-up, then each town, the figures in the API's order), a year's trainings, drills and
+//! coverage, and the reward register. Chinese headers first, English after; text always
+//! written as text, never as a formula.
 
 use chrono::{DateTime, Utc};
 use hazardsnap_ledger::Calendar;
@@ -308,6 +308,101 @@ pub fn trainings(
                 "达标 / On plan",
                 "全体职工年内至少培训一次；每年至少两次应急演练且班组全部参与。 / Every worker trained \
                  at least once a year; at least two drills a year with every team taking part."
+                    .to_owned(),
+            ),
+        ],
+    )?;
+    wb.save_to_buffer()
+}
+
+/// The reward register (奖励发放登记): one row per reward, newest first; an anonymous finder is
+/// 匿名, never a name.
+pub fn rewards_register(
+    lines: &[hazardsnap_ledger::rules::rewards::RewardView],
+    calendar: &Calendar,
+    exported_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, XlsxError> {
+    use hazardsnap_ledger::views::RewardKind;
+    let mut wb = Workbook::new();
+    let fm = formats();
+    let money = Format::new()
+        .set_num_format("#,##0.00")
+        .set_border(FormatBorder::Thin);
+    let ws = wb.add_worksheet();
+    ws.set_name("奖励发放登记 Register")?;
+    let cols = [
+        ("编号", "No.", 18.0),
+        ("奖励类别", "For", 24.0),
+        ("企业", "Enterprise", 10.0),
+        ("获奖人", "Rewarded", 16.0),
+        ("职工编号", "Worker code", 12.0),
+        ("金额（元）", "Amount (yuan)", 12.0),
+        ("审批人", "Approved by", 12.0),
+        ("发放登记时间", "Granted at", 17.0),
+        ("兑付日期", "Paid on", 11.0),
+        ("兑付人", "Paid by", 12.0),
+    ];
+    for (c, (zh, en, w)) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, format!("{zh}\n{en}"), &fm.header)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_row_height(0, 32)?;
+    ws.set_freeze_panes(1, 1)?;
+    let mut total = 0i64;
+    for (i, l) in lines.iter().enumerate() {
+        let r = i as u32 + 1;
+        let kind = match l.kind {
+            RewardKind::MajorHazard => "发现并整改的重大隐患 / major hazard found and fixed",
+            RewardKind::AdoptedSuggestion => "被采纳的合理化建议 / adopted suggestion",
+        };
+        let (who, code) = if l.anonymous {
+            ("匿名 / anonymous".to_owned(), String::new())
+        } else {
+            (
+                l.worker_name.clone().unwrap_or_default(),
+                l.worker.clone().unwrap_or_default(),
+            )
+        };
+        let texts = [
+            l.number.clone(),
+            kind.to_owned(),
+            l.enterprise.clone(),
+            who,
+            code,
+        ];
+        for (c, text) in texts.into_iter().enumerate() {
+            ws.write_string_with_format(r, c as u16, text, &fm.cell)?;
+        }
+        ws.write_number_with_format(r, 5, l.amount.0 as f64 / 100.0, &money)?;
+        total += l.amount.0;
+        let rest = [
+            l.approved_by.clone(),
+            calendar.local_minute(l.granted_at),
+            l.paid_on.map(|d| d.to_string()).unwrap_or_default(),
+            l.paid_by.clone().unwrap_or_default(),
+        ];
+        for (j, text) in rest.into_iter().enumerate() {
+            ws.write_string_with_format(r, 6 + j as u16, text, &fm.cell)?;
+        }
+    }
+    let r = lines.len() as u32 + 1;
+    ws.write_string_with_format(r, 0, "合计 / Total", &fm.header)?;
+    ws.write_number_with_format(r, 5, total as f64 / 100.0, &money)?;
+    let paid = lines.iter().filter(|l| l.paid_on.is_some()).count();
+    about(
+        &mut wb,
+        &fm,
+        vec![
+            ("导出时间 / Exported at", calendar.local_minute(now)),
+            ("导出人 / Exported by", exported_by.to_owned()),
+            (
+                "笔数 / Rewards",
+                format!("{}（已兑付 {paid} / paid {paid}）", lines.len()),
+            ),
+            (
+                "匿名 / Anonymous",
+                "匿名奖励不记姓名，凭手机收到的兑奖码兑付。 / An anonymous reward names no one: it is paid against the code the finder's phone received."
                     .to_owned(),
             ),
         ],

@@ -162,6 +162,36 @@ pub struct NewEntry {
 }
 
 impl crate::service::Ledger {
+    /// Whether the officer may file entries themselves: every union officer; not the bureau,
+    /// which receives what is escalated to it.
+    pub fn may_file_entries(actor: &Actor) -> bool {
+        actor.role() != hazardsnap_model::Role::Bureau
+    }
+
+    /// The active enterprises an officer may file in or transfer to: those of their
+    /// jurisdiction, by town and code; none for the bureau (it files nothing).
+    pub async fn enterprise_choices(
+        &self,
+        actor: &Actor,
+    ) -> LedgerResult<Vec<hazardsnap_model::EnterpriseRef>> {
+        if !Self::may_file_entries(actor) {
+            return Ok(Vec::new());
+        }
+        let scope = actor.jurisdiction.scope();
+        self.repo
+            .read(move |tx| {
+                Ok(crate::rules::campaign::enterprises_of(tx, &scope)?
+                    .into_iter()
+                    .filter(|e| e.active)
+                    .map(|e| hazardsnap_model::EnterpriseRef {
+                        code: e.code,
+                        name: e.name,
+                    })
+                    .collect())
+            })
+            .await
+    }
+
     /// Files a hazard an officer found (or took on the hotline) in an enterprise of their
     /// jurisdiction: the same filing as a phone's, by the officer's desk; the entry's id.
     pub async fn file_entry(
@@ -170,7 +200,7 @@ impl crate::service::Ledger {
         new: NewEntry,
         now: DateTime<Utc>,
     ) -> LedgerResult<Uuid> {
-        if actor.role() == hazardsnap_model::Role::Bureau {
+        if !Self::may_file_entries(actor) {
             return Err(LedgerError::forbidden(
                 "forbidden",
                 "安监局不在此登记隐患 / the bureau does not file entries here",

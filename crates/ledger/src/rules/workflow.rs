@@ -20,8 +20,8 @@ use super::history::{self, Step};
 use super::numbering::{self, Series};
 use super::{optional_text, required_text, with_reason};
 use crate::error::{LedgerError, LedgerResult};
-use crate::repo::WriteTx;
 use crate::repo::rows::{EntryRecord, EntryRow, FeedEvent, Supervision, SupervisionState};
+use crate::repo::{ReadTx, WriteTx};
 use crate::rules::access::Actor;
 use crate::rules::filing::new_entry;
 use crate::service::{Ledger, Settings};
@@ -279,7 +279,7 @@ fn refuse(code: &'static str, message: &str) -> LedgerError {
 /// whether the entry's state allows it). Separation of duties lives here: who may verify,
 /// close, decide, escalate — by role, not only by jurisdiction.
 fn role_allows(
-    tx: &mut dyn WriteTx,
+    tx: &mut dyn ReadTx,
     role: Role,
     by: &str,
     e: &EntryRow,
@@ -382,6 +382,121 @@ fn state(e: &EntryRow) -> EntryState {
 /// The moves an entry allows now (for the pages' buttons).
 pub fn allowed_actions(e: &EntryRow) -> Vec<LedgerAction> {
     workflow::allowed_actions(&state(e))
+}
+
+/// What an officer may do to one entry now, for the pages' forms: asked of the same rules
+/// that decide the step ([`role_allows`], the state machine), so a page offers a form only to
+/// an actor whose step would go through (an input may still be refused).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Permitted {
+    /// The moves the entry's state allows that the actor's role may make.
+    pub actions: Vec<LedgerAction>,
+    /// Accept or decline listed supervision (the bureau, on an escalation it has not decided).
+    pub supervise: bool,
+    /// Change the category or severity.
+    pub reclassify: bool,
+    /// Move the entry to another enterprise.
+    pub transfer: bool,
+    /// The entry is listed (挂牌): accepted by the bureau and not lifted.
+    pub listed: bool,
+}
+
+/// A step of kind `a` with empty inputs: what [`role_allows`] looks at is the kind.
+fn sample(a: LedgerAction) -> OfficerAction {
+    let text = String::new;
+    match a {
+        LedgerAction::Confirm => OfficerAction::Confirm(RectificationPlan {
+            responsible: text(),
+            measures: text(),
+            funds: hazardsnap_model::Funds(0),
+            deadline: NaiveDate::MIN,
+            contingency: text(),
+            level: RectificationLevel::Enterprise,
+        }),
+        LedgerAction::Reject => OfficerAction::Reject { reason: text() },
+        LedgerAction::Merge => OfficerAction::Merge {
+            into: Uuid::nil(),
+            reason: None,
+        },
+        LedgerAction::Rectified => OfficerAction::Rectified {
+            note: text(),
+            photos: Vec::new(),
+        },
+        LedgerAction::VerifyAccept | LedgerAction::VerifyReturn => OfficerAction::Verify {
+            accepted: a == LedgerAction::VerifyAccept,
+            note: None,
+        },
+        LedgerAction::Escalate => OfficerAction::Escalate { reason: None },
+        LedgerAction::RequestExtension => OfficerAction::RequestExtension {
+            new_deadline: NaiveDate::MIN,
+            reason: text(),
+        },
+        LedgerAction::DecideExtension => OfficerAction::DecideExtension {
+            approved: false,
+            note: None,
+        },
+    }
+}
+
+impl Ledger {
+    /// What `actor` may do to entry `id` now ([`Permitted`]); not found outside the
+    /// jurisdiction.
+    pub async fn permitted(&self, actor: &Actor, id: Uuid) -> LedgerResult<Permitted> {
+        let scope = actor.jurisdiction.scope();
+        let (role, by) = (actor.role(), actor.name().to_owned());
+        self.repo
+            .read(move |tx| {
+                let e = tx.entry(&scope, id)?.ok_or(LedgerError::NotFound)?.entry;
+                let may = |tx: &mut dyn ReadTx, a: &OfficerAction| -> LedgerResult<bool> {
+                    match role_allows(tx, role, &by, &e, a) {
+                        Ok(()) => Ok(true),
+                        Err(err)
+                            if matches!(
+                                err.kind(),
+                                crate::error::ErrorKind::Forbidden
+                                    | crate::error::ErrorKind::Invalid
+                            ) =>
+                        {
+                            Ok(false)
+                        }
+                        Err(err) => Err(err),
+                    }
+                };
+                let mut actions = Vec::new();
+                for a in allowed_actions(&e) {
+                    if may(tx, &sample(a))? {
+                        actions.push(a);
+                    }
+                }
+                let reason = String::new;
+                let supervise = requested(&e).is_ok()
+                    && may(tx, &OfficerAction::DeclineSupervision { reason: reason() })?;
+                let reclassify = may(
+                    tx,
+                    &OfficerAction::Reclassify {
+                        category: None,
+                        severity: None,
+                        reason: reason(),
+                    },
+                )?;
+                let transfer = e.status.is_open()
+                    && may(
+                        tx,
+                        &OfficerAction::Transfer {
+                            enterprise: String::new(),
+                            reason: reason(),
+                        },
+                    )?;
+                Ok(Permitted {
+                    actions,
+                    supervise,
+                    reclassify,
+                    transfer,
+                    listed: supervised(&e),
+                })
+            })
+            .await
+    }
 }
 
 impl Ledger {
@@ -642,28 +757,27 @@ fn act(
             severity,
             reason,
         } => {
-            let mut changes = Vec::new();
+            // Each language's sentence whole (`中文 / English`), the reason in both.
+            let (mut zh, mut en) = (Vec::new(), Vec::new());
             if let Some(c) = category.filter(|c| *c != e.category) {
-                changes.push(format!(
-                    "类别 {} → {} / category {} → {}",
-                    e.category.label_zh(),
-                    c.label_zh(),
-                    e.category.wire_name(),
-                    c.wire_name()
+                zh.push(format!("类别 {} → {}", e.category.label_zh(), c.label_zh()));
+                en.push(format!(
+                    "category {} → {}",
+                    e.category.label_en(),
+                    c.label_en()
                 ));
                 e.category = c;
             }
             if let Some(s) = severity.filter(|s| *s != e.severity) {
-                changes.push(format!(
-                    "等级 {} → {} / severity {} → {}",
-                    e.severity.label_zh(),
-                    s.label_zh(),
-                    e.severity.wire_name(),
-                    s.wire_name()
+                zh.push(format!("等级 {} → {}", e.severity.label_zh(), s.label_zh()));
+                en.push(format!(
+                    "severity {} → {}",
+                    e.severity.label_en(),
+                    s.label_en()
                 ));
                 e.severity = s;
             }
-            if changes.is_empty() {
+            if zh.is_empty() {
                 return Err(LedgerError::invalid(
                     "nothing_to_change",
                     "类别和等级均未改变 / neither the category nor the severity changes",
@@ -673,7 +787,14 @@ fn act(
                 tx,
                 &mut e,
                 "reclassify",
-                Step::by(by, format!("{}：{reason}", changes.join("；"))),
+                Step::by(
+                    by,
+                    format!(
+                        "{}，理由：{reason} / {}; reason: {reason}",
+                        zh.join("；"),
+                        en.join("; ")
+                    ),
+                ),
                 now,
             )?;
         }

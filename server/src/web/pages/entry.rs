@@ -1,7 +1,10 @@
 //! The entry page (台账条目): every report with its photos side by side, the place, the
 //! finders (匿名 for the anonymous), the plan, the history as a timeline, before and after
-//! photos, the possible duplicate beside this entry, and a form for each step the entry
-//! allows now. A step's refusal is shown next to the field it concerns; a success says what
+//! photos, the possible duplicate beside this entry, and a form for each step the officer may
+//! take now (asked of the ledger, [`hazardsnap_ledger::rules::workflow::Permitted`]): the
+//! loop's steps, listed supervision (挂牌督办: the bureau accepts with a unit and a deadline or
+//! declines with a reason, and alone verifies and lifts a listed entry), reclassification and
+//! transfer. A step's refusal is shown next to the field it concerns; a success says what
 //! happened.
 
 use axum::Form;
@@ -9,9 +12,13 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use hazardsnap_ledger::repo::rows::{Supervision, SupervisionState};
+use hazardsnap_ledger::rules::workflow::Permitted;
 use hazardsnap_ledger::views::EntryDetail;
 use hazardsnap_ledger::{LedgerError, OfficerAction};
-use hazardsnap_model::{Funds, Labelled, Lang, RectificationLevel, RectificationPlan};
+use hazardsnap_model::{
+    Category, Funds, Labelled, Lang, RectificationLevel, RectificationPlan, Severity,
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -67,6 +74,57 @@ pub struct Duplicate {
     note: String,
 }
 
+/// Where listed supervision (挂牌督办) stands, as shown.
+pub struct SupervisionLine {
+    /// `requested`, `accepted`, `declined` or `lifted` (the badge's class).
+    state: &'static str,
+    /// The state in words.
+    label: &'static str,
+    unit: String,
+    deadline: String,
+    by: String,
+    at: String,
+    note: String,
+    /// Who and when: the escalating officer while it waits, else the bureau's decision.
+    by_label: &'static str,
+    at_label: &'static str,
+}
+
+/// A supervision's state in the reader's language, with its code.
+pub(crate) fn supervision_state(s: SupervisionState, lang: Lang) -> (&'static str, &'static str) {
+    let t = texts(lang);
+    match s {
+        SupervisionState::Requested => ("requested", t.sv_requested),
+        SupervisionState::Accepted => ("accepted", t.sv_listed),
+        SupervisionState::Declined => ("declined", t.sv_declined),
+        SupervisionState::Lifted => ("lifted", t.sv_lifted),
+    }
+}
+
+fn supervision_line(
+    s: &Supervision,
+    calendar: &hazardsnap_ledger::Calendar,
+    lang: Lang,
+) -> SupervisionLine {
+    let (state, label) = supervision_state(s.state, lang);
+    let t = texts(lang);
+    let (by_label, at_label) = match s.state {
+        SupervisionState::Requested => (t.sv_requested_by, t.sv_requested_at),
+        _ => (t.sv_by, t.sv_at),
+    };
+    SupervisionLine {
+        by_label,
+        at_label,
+        state,
+        label,
+        unit: s.unit.clone().unwrap_or_default(),
+        deadline: s.deadline.map(|d| d.to_string()).unwrap_or_default(),
+        by: s.by.clone().unwrap_or_default(),
+        at: local(calendar, s.at),
+        note: s.note.clone().unwrap_or_default(),
+    }
+}
+
 /// One event of the history.
 pub struct HistoryLine {
     when: String,
@@ -95,6 +153,11 @@ struct EntryPage {
     can_merge: bool,
     actions: Vec<String>,
     history: Vec<HistoryLine>,
+    may: Permitted,
+    supervision: Option<SupervisionLine>,
+    categories: Vec<(&'static str, &'static str)>,
+    severities: Vec<(&'static str, &'static str)>,
+    enterprises: Vec<(String, String)>,
 }
 
 impl EntryPage {
@@ -135,6 +198,10 @@ fn done_message(t: &'static Texts, done: &str) -> Option<&'static str> {
         "request_extension" => t.done_request_extension,
         "decide_extension" => t.done_decide_extension,
         "split" => t.done_split,
+        "accept_supervision" => t.done_accept_supervision,
+        "reclassify" => t.done_reclassify,
+        "transfer" => t.done_transfer,
+        "filed" => t.done_filed_entry,
         _ => return None,
     })
 }
@@ -156,6 +223,24 @@ async fn page_of(
         .entry_detail(&page.actor, id, now)
         .await
         .map_err(|e| PageError::ledger(lang, e))?;
+    let may = state
+        .ledger
+        .permitted(&page.actor, id)
+        .await
+        .map_err(|e| PageError::ledger(lang, e))?;
+    let enterprises = if may.transfer {
+        state
+            .ledger
+            .enterprise_choices(&page.actor)
+            .await
+            .map_err(|e| PageError::ledger(lang, e))?
+            .into_iter()
+            .filter(|x| x.code != e.summary.enterprise)
+            .map(|x| (x.code, x.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let duplicate = match e.possible_duplicate_of {
         Some(other) if e.summary.status.is_open() => {
             match state.ledger.entry_detail(&page.actor, other, now).await {
@@ -256,13 +341,22 @@ async fn page_of(
         other_finders: others.join("、"),
         created: local(&calendar, e.summary.created_at),
         before: reports.iter().flat_map(|r| r.photos.clone()).collect(),
-        can_merge: e.allowed_actions.iter().any(|a| a.wire_name() == "merge"),
-        actions: e
-            .allowed_actions
+        can_merge: may.actions.iter().any(|a| a.wire_name() == "merge"),
+        actions: may
+            .actions
             .iter()
             .map(|a| a.wire_name().to_owned())
             .collect(),
         history,
+        supervision: e
+            .summary
+            .supervision
+            .as_ref()
+            .map(|s| supervision_line(s, &calendar, lang)),
+        categories: super::options::<Category>(lang),
+        severities: super::options::<Severity>(lang),
+        enterprises,
+        may,
         reports,
         duplicate,
         form_error,
@@ -301,6 +395,10 @@ pub struct ActForm {
     level: Option<String>,
     new_deadline: Option<String>,
     report_id: Option<String>,
+    unit: Option<String>,
+    category: Option<String>,
+    severity: Option<String>,
+    enterprise: Option<String>,
 }
 
 /// A form's own refusal (a value that does not parse), before the rules are asked.
@@ -313,6 +411,8 @@ fn field_error(action: &str, field: &str, lang: Lang) -> FormError {
         ),
         "deadline" | "new_deadline" => ("请填写有效日期", "enter a valid date"),
         "level" => ("请选择整改层级", "choose a level"),
+        "category" => ("请选择类别", "choose a category"),
+        "severity" => ("请选择等级", "choose a severity"),
         "into" => (
             "未找到该编号的条目（或不在您的辖区内）",
             "no entry with this number in your jurisdiction",
@@ -407,6 +507,33 @@ async fn action_of(
                 .ok_or_else(|| field_error(action, "report_id", lang))?,
             reason: text(&f.reason),
         },
+        "accept_supervision" => OfficerAction::AcceptSupervision {
+            unit: text(&f.unit),
+            deadline: date(f.deadline.as_deref())
+                .ok_or_else(|| field_error(action, "deadline", lang))?,
+        },
+        "decline_supervision" => OfficerAction::DeclineSupervision {
+            reason: text(&f.reason),
+        },
+        "reclassify" => OfficerAction::Reclassify {
+            category: Some(
+                f.category
+                    .as_deref()
+                    .and_then(|c| Category::from_wire(c).ok())
+                    .ok_or_else(|| field_error(action, "category", lang))?,
+            ),
+            severity: Some(
+                f.severity
+                    .as_deref()
+                    .and_then(|c| Severity::from_wire(c).ok())
+                    .ok_or_else(|| field_error(action, "severity", lang))?,
+            ),
+            reason: text(&f.reason),
+        },
+        "transfer" => OfficerAction::Transfer {
+            enterprise: text(&f.enterprise),
+            reason: text(&f.reason),
+        },
         _ => {
             return Err(FormError {
                 action: action.to_owned(),
@@ -459,6 +586,10 @@ async fn apply(
     };
     let code = done_code(&action);
     match state.ledger.act(&page.actor, id, action, state.now()).await {
+        // A declined escalation leaves the bureau's sight: it goes back to its notices.
+        Ok(_) if code == "decline_supervision" => {
+            Ok(Redirect::to(&format!("/notices?done={code}")).into_response())
+        }
         Ok(shown) => Ok(Redirect::to(&format!("/entries/{shown}?done={code}")).into_response()),
         Err(e) if is_form_error(&e) => {
             let status = match e.kind() {

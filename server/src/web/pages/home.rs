@@ -40,20 +40,22 @@ struct Workbench {
     rate: String,
     chart: String,
     reminder: Option<Reminder>,
+    /// How many things the notices hold.
+    notices: u64,
 }
 
 /// The workbench's notice of a monthly report due or late (月报提醒).
 pub struct Reminder {
     /// What it says.
-    text: String,
+    pub(crate) text: String,
     /// The report's page.
-    href: String,
+    pub(crate) href: String,
     /// Past the due day.
-    late: bool,
+    pub(crate) late: bool,
 }
 
 /// The reminder's sentence: the town's own report, or the towns the district still waits for.
-fn reminder_of(
+pub(super) fn reminder_of(
     r: hazardsnap_ledger::rules::monthly::MonthlyReminder,
     district: bool,
     lang: Lang,
@@ -136,10 +138,12 @@ pub async fn home(State(state): State<AppState>, parts: Parts) -> Result<Respons
         .await
         .map_err(|e| PageError::ledger(lang, e))?
         .and_then(|r| reminder_of(r, page.is_district(), lang));
+    let notices = super::accountability::notice_count(&state, &page).await?;
     let t = page.t();
     let today = state.ledger.calendar().today(now);
     let w = Workbench {
         reminder,
+        notices,
         chrome: page.chrome("workbench", "/"),
         rate: percent(month.rectification_rate),
         month_label: today.format("%Y-%m").to_string(),

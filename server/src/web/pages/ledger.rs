@@ -98,6 +98,8 @@ pub struct Row {
     status_wire: &'static str,
     overdue: bool,
     escalated: bool,
+    /// Listed supervision's state (class, words), once escalated.
+    supervision: Option<(&'static str, &'static str)>,
     found: String,
     deadline: String,
     reporters: u32,
@@ -117,6 +119,10 @@ fn row(s: &EntrySummary, lang: Lang, calendar: &hazardsnap_ledger::Calendar) -> 
         status_wire: s.status.wire_name(),
         overdue: s.overdue,
         escalated: s.escalated,
+        supervision: s
+            .supervision
+            .as_ref()
+            .map(|v| super::entry::supervision_state(v.state, lang)),
         found: local(calendar, s.created_at),
         deadline: s.deadline.map(|d| d.to_string()).unwrap_or_default(),
         reporters: s.reporters,
@@ -133,6 +139,8 @@ fn row(s: &EntrySummary, lang: Lang, calendar: &hazardsnap_ledger::Calendar) -> 
 struct LedgerPage {
     chrome: Chrome,
     error: Option<String>,
+    /// Whether the officer may file an entry themselves (all but the bureau).
+    may_file: bool,
     q: Values,
     query: String,
     statuses: Vec<(&'static str, &'static str)>,
@@ -206,6 +214,7 @@ pub async fn ledger(
     let p = LedgerPage {
         chrome: page.chrome("ledger", &format!("/ledger{}", values.query(None))),
         error,
+        may_file: hazardsnap_ledger::Ledger::may_file_entries(&page.actor),
         query: values.query(None),
         statuses: options::<LedgerStatus>(lang),
         severities: options::<Severity>(lang),

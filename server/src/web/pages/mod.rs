@@ -1,6 +1,7 @@
 //! The pages' handlers, one module per page family. Each turns a request into a call to the
 //! ledger service and its answer into a template; none decides anything the rules decide.
 
+mod accountability;
 mod admin;
 mod campaign;
 mod entry;
@@ -14,6 +15,9 @@ mod stats;
 mod training;
 mod visits;
 
+pub use accountability::{
+    file_entry, grant, new_entry, notices, paid, redeem, register, register_xlsx,
+};
 pub use admin::{admin, code_poster, revoke_device, roster};
 pub use campaign::{create_draw, draws, rewards};
 pub use entry::{act, entry, notice, rectified};
@@ -65,6 +69,12 @@ fn history_action(action: &str, lang: Lang) -> String {
         "split" => ("拆出报告", "Report split out"),
         "split_from" => ("拆分自", "Split from"),
         "not_duplicate" => ("不是同一隐患", "Not the same hazard"),
+        "supervision_accepted" => ("安监局挂牌督办", "Listed by the bureau"),
+        "supervision_declined" => ("安监局不予挂牌", "Declined by the bureau"),
+        "reclassify" => ("调整类别/等级", "Reclassified"),
+        "transfer_in" => ("移交转入", "Transferred in"),
+        "transfer_out" => ("移交转出", "Transferred out"),
+        "filed_by_officer" => ("工作人员登记", "Filed by an officer"),
         other => (other, other),
     };
     match lang {

@@ -23,6 +23,8 @@ pub struct Item {
     first_finder: String,
     created: String,
     duplicate: bool,
+    /// Listed supervision's state (class, words), once escalated.
+    supervision: Option<(&'static str, &'static str)>,
 }
 
 #[derive(askama::Template)]
@@ -67,6 +69,11 @@ pub async fn review(
                 .unwrap_or_else(|| t.none.to_owned()),
             created: local(&calendar, i.summary.created_at),
             duplicate: i.possible_duplicate,
+            supervision: i
+                .summary
+                .supervision
+                .as_ref()
+                .map(|v| super::entry::supervision_state(v.state, lang)),
             place: i.place.join(" · "),
             note: i.note,
             photos: i.photos,

@@ -286,6 +286,7 @@ pub struct GrantBody {
     request_body(content = GrantBody),
     security(("bearer" = [])),
     responses(
+        (status = 404, description = "隐患或建议不存在 / no such hazard or suggestion", body = ErrorBody),
         (status = 201, description = "已登记发放 / granted", body = RewardView),
         (status = 403, description = "仅区总工会 / the district only", body = ErrorBody),
         (status = 409, description = "已奖励过、不符合条件或手机未关联职工 / already rewarded, not rewardable, or the phone is not linked to a worker", body = ErrorBody),
@@ -326,6 +327,7 @@ pub struct PaidBody {
     request_body(content = PaidBody),
     security(("bearer" = [])),
     responses(
+        (status = 404, description = "奖励不存在 / no such reward", body = ErrorBody),
         (status = 200, description = "已兑付 / paid", body = RewardView),
         (status = 409, description = "已兑付或为匿名奖励 / already paid, or anonymous", body = ErrorBody),
     )

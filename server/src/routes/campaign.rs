@@ -87,6 +87,7 @@ pub async fn monthly_overview(
     ),
     security(("bearer" = [])),
     responses(
+        (status = 400, description = "月份无效 / invalid month (`invalid_month`)", body = ErrorBody),
         (status = 200, description = "月报：状态、数字、说明、经过 / the report", body = MonthlyReport),
         (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
     )
@@ -152,6 +153,7 @@ pub async fn submit_monthly(
     request_body(content = ReopenBody),
     security(("bearer" = [])),
     responses(
+        (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
         (status = 200, description = "已退回，恢复为草稿 / reopened: a draft again", body = MonthlyReport),
         (status = 400, description = "缺少原因 / the reason is missing", body = ErrorBody),
         (status = 403, description = "仅区总工会 / the district only", body = ErrorBody),
@@ -209,6 +211,7 @@ pub(crate) fn xlsx(bytes: Vec<u8>, ascii_name: String, chinese_name: &str) -> Re
     params(("month" = String, Path, description = "月份 YYYY-MM / the month")),
     security(("bearer" = [])),
     responses(
+        (status = 400, description = "月份无效 / invalid month (`invalid_month`)", body = ErrorBody),
         (status = 200, description = "月报电子表格 / the reports as a spreadsheet", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 403, description = "仅区、镇/街道总工会 / district and town officers only", body = ErrorBody),
     )
@@ -292,7 +295,10 @@ pub async fn record_training(
     tag = "campaign",
     params(TrainingFilter),
     security(("bearer" = [])),
-    responses((status = 200, description = "培训与演练记录 / the records", body = [TrainingView]))
+    responses(
+        (status = 400, description = "参数无效 / invalid parameter (`invalid_query`)", body = ErrorBody),
+        (status = 200, description = "培训与演练记录 / the records", body = [TrainingView]),
+    )
 )]
 pub async fn trainings(
     State(state): State<AppState>,
@@ -394,7 +400,9 @@ fn year_of(state: &AppState, q: Result<Query<YearQuery>, QueryRejection>) -> Res
     tag = "campaign",
     params(YearQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "培训、演练覆盖情况 / coverage", body = Coverage))
+    responses(
+        (status = 400, description = "参数无效 / invalid year (`invalid_query`)", body = ErrorBody),
+        (status = 200, description = "培训、演练覆盖情况 / coverage", body = Coverage))
 )]
 pub async fn training_coverage(
     State(state): State<AppState>,
@@ -414,7 +422,9 @@ pub async fn training_coverage(
     tag = "campaign",
     params(YearQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "培训演练电子表格 / the records and coverage as a spreadsheet", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    responses(
+        (status = 400, description = "参数无效 / invalid year (`invalid_query`)", body = ErrorBody),
+        (status = 200, description = "培训演练电子表格 / the records and coverage as a spreadsheet", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
 )]
 pub async fn trainings_xlsx(
     State(state): State<AppState>,
@@ -572,7 +582,9 @@ pub async fn file_visit_finding(
     tag = "campaign",
     params(YearQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "督导覆盖情况，高危行业在前 / coverage, high-risk first", body = VisitCoverage))
+    responses(
+        (status = 400, description = "参数无效 / invalid year (`invalid_query`)", body = ErrorBody),
+        (status = 200, description = "督导覆盖情况，高危行业在前 / coverage, high-risk first", body = VisitCoverage))
 )]
 pub async fn visit_coverage(
     State(state): State<AppState>,

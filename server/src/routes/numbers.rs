@@ -168,6 +168,7 @@ pub struct AdoptBody {
     responses(
         (status = 200, description = "已采纳 / adopted", body = Adopted),
         (status = 404, description = "不存在或不在辖区内 / not found", body = ErrorBody),
+        (status = 409, description = "已决定不采纳 / already decided as not adopted (`suggestion_decided`)", body = ErrorBody),
     )
 )]
 pub async fn adopt(

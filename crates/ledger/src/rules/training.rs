@@ -179,6 +179,7 @@ pub struct TrainingView {
 /// Which records a list wants.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct TrainingFilter {
     /// Only this enterprise.
     pub enterprise: Option<String>,

@@ -385,7 +385,7 @@ pub fn allowed_actions(e: &EntryRow) -> Vec<LedgerAction> {
 }
 
 /// What an officer may do to one entry now, for the pages' forms: asked of the same rules
-/// that decide the step ([`role_allows`], the state machine), so a page offers a form only to
+/// that decide the step (`role_allows`, the state machine), so a page offers a form only to
 /// an actor whose step would go through (an input may still be refused).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Permitted {

@@ -7,7 +7,9 @@
 // enterprise; an officer files an entry with a photo uploaded from the browser (re-encoded by
 // the photo pipeline); the district grants a reward, records it paid and downloads the
 // register as Excel, read back (an anonymous finder is 匿名, never named); the notices page
-// of the demo district lists overdue entries, each linking to its page. Screenshots are kept
+// of the demo district lists overdue entries, each linking to its page; suggestions are reviewed
+// (under review, not adopted only with a reason, then final) and the phone hears the reply.
+// Screenshots are kept
 // in tests/web/artifacts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -450,6 +452,57 @@ test('the district grants rewards, records one paid and downloads the register a
   assert.ok(await t.page.locator('table.register tbody tr').count() >= 2);
   clean(t.page);
   await t.context.close();
+});
+
+test('suggestions: under review, then not adopted only with a reason, then final; the bureau has no such page', async () => {
+  const sent = await sendReport(server.base, hidden, await jpeg(browser, seed++), {
+    kind: 'suggestion', category: 'other', severity: 'general', anonymous: true,
+    note: `建议在液氯库门口加装洗眼器${EVIL}`, photos: [],
+  });
+  const id = sent.entry_id;
+  assert.ok(id, JSON.stringify(sent));
+  const { context: pc, page: p } = await openPage(browser);
+  await login(p, server.base, enterprise);
+  await p.goto(`${server.base}/suggestions`);
+  const card = p.locator(`#s-${id}`);
+  await card.waitFor();
+  // The proposer is 匿名, the note with its payload is text.
+  assert.ok((await card.innerText()).includes('匿名'));
+  assert.ok(!(await card.innerText()).includes('不愿具名'));
+  assert.equal(await p.locator(`#s-${id} script`).count(), 0);
+  assert.ok((await card.locator('.note').innerText()).includes('<script>'));
+  await card.getByLabel('评估中').check();
+  await card.getByLabel('答复职工（不采纳时必填）').fill('已转设备科评估');
+  await Promise.all([p.waitForURL(/done=review/), card.getByRole('button', { name: '提交' }).click()]);
+  assert.ok((await p.locator('.flash.ok').innerText()).includes('已处理'));
+  assert.equal(await p.locator(`#s-${id} .badge.status-under_review`).innerText(), '评估中');
+  // Not adopted without a reason: refused next to the form, nothing changed.
+  await card.getByLabel('未采纳').check();
+  await Promise.all([p.waitForLoadState('load'), card.getByRole('button', { name: '提交' }).click()]);
+  await p.locator(`#s-${id} .error`).waitFor();
+  expected(p, 400);
+  assert.match(await p.locator(`#s-${id} .error`).innerText(), /答复/);
+  await shot(p, 'acct-suggestion-refused');
+  await p.locator(`#s-${id}`).getByLabel('未采纳').check();
+  await p.locator(`#s-${id}`).getByLabel('答复职工（不采纳时必填）').fill('现有防护已满足要求，感谢建议');
+  await Promise.all([p.waitForURL(/done=review/), p.locator(`#s-${id}`).getByRole('button', { name: '提交' }).click()]);
+  assert.equal(await p.locator(`#s-${id} .badge`).first().innerText(), '未采纳');
+  assert.ok((await p.locator(`#s-${id}`).innerText()).includes('现有防护已满足要求'));
+  assert.equal(await p.locator(`#s-${id} form`).count(), 0, 'a decision is final: no form');
+  await shot(p, 'acct-suggestions');
+  // The phone hears the status and the reply.
+  const feed = await api(server.base, hidden, '/api/v1/device/changes?since=0');
+  const last = feed.json.changes.filter((c) => c.entry_id === id).pop();
+  assert.deepEqual([last.suggestion, last.reason], ['not_adopted', '现有防护已满足要求，感谢建议']);
+  clean(p);
+  await pc.close();
+  // The bureau sees no suggestions link, and the page holds none for it.
+  const { context: bc, page: b } = await openPage(browser);
+  await login(b, server.base, bureau);
+  assert.equal(await b.locator('nav a[href="/suggestions"]').count(), 0);
+  await b.goto(`${server.base}/suggestions`);
+  assert.equal(await b.locator(`#s-${id}`).count(), 0);
+  await bc.close();
 });
 
 test('the notices page lists overdue entries, each linking to its page (demo district)', async () => {

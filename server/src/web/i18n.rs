@@ -208,6 +208,18 @@ texts! {
     ne_submit: "登记", "File";
 
     rg_title: "奖励发放登记", "Reward register";
+    nav_suggestions: "金点子", "Suggestions";
+    sg_title: "合理化建议（金点子）", "Safety suggestions";
+    sg_hint: "职工提出的安全生产合理化建议。评估后答复职工（答复会显示在职工手机上）；采纳或不采纳一经决定不能更改，不采纳须说明理由；采纳的建议进入奖励名单。", "Workers' safety suggestions. Reply after looking into each (the reply shows on the worker's phone); adopting or not is final, not adopting needs a reason; adopted suggestions join the reward lists.";
+    sg_empty: "辖区内还没有合理化建议。", "No suggestions in your jurisdiction yet.";
+    sg_category: "类别", "Category";
+    sg_proposer: "建议人", "Proposed by";
+    sg_received: "收到时间", "Received";
+    sg_reply: "答复", "Reply";
+    sg_move: "处理为", "Move to";
+    sg_reply_label: "答复职工（不采纳时必填）", "Reply to the worker (required when not adopting)";
+    sg_submit: "提交", "Submit";
+    done_suggestion: "已处理，答复将随下次同步显示在职工手机上。", "Done; the reply reaches the worker's phone at its next sync.";
     rg_link: "奖励发放登记", "Reward register";
     rg_lists: "返回奖励名单", "Back to the reward lists";
     rg_hint: "发现并整改的重大隐患、被采纳的合理化建议，由区总工会审批发放；同一隐患或建议只奖励一次；匿名上报人凭手机收到的兑奖码兑付，系统不记姓名。", "Major hazards found and fixed and adopted suggestions are rewarded by the district union, once each; an anonymous finder is paid against the code their phone received, and no name is recorded.";

@@ -55,6 +55,8 @@ pub fn routes() -> Router<AppState> {
         .route("/stats", get(pages::stats))
         .route("/rewards", get(pages::rewards))
         .route("/rewards/register", get(pages::register).post(pages::grant))
+        .route("/suggestions", get(pages::suggestions))
+        .route("/suggestions/{id}/review", post(pages::review_suggestion))
         .route("/rewards/register.xlsx", get(pages::register_xlsx))
         .route("/rewards/register/{id}/paid", post(pages::paid))
         .route("/rewards/redeem", post(pages::redeem))

@@ -12,6 +12,7 @@ mod monthly;
 mod photos;
 mod review;
 mod stats;
+mod suggestions;
 mod training;
 mod visits;
 
@@ -28,6 +29,7 @@ pub use monthly::{monthly, monthly_town, reopen_monthly, submit_monthly};
 pub use photos::{MAX_UPLOAD_BYTES, thumbnail};
 pub use review::review;
 pub use stats::stats;
+pub use suggestions::{review_suggestion, suggestions};
 pub use training::{file_training_finding, record_training, training, trainings};
 pub use visits::{file_visit_finding, record_visit, visit, visits};
 

@@ -559,6 +559,10 @@ async fn merges_stay_in_one_enterprise_and_officers_file_and_transfer() {
     assert_eq!(s, 404, "another enterprise: {v}");
     let (s, v) = post(&ts, &ajj, "/api/v1/ledger", &new).await;
     assert_eq!(s, 403, "{v}");
+    let mut elsewhere = new.clone();
+    elsewhere["site"] = json!("E001-P01");
+    let (s, v) = post(&ts, &t01, "/api/v1/ledger", &elsewhere).await;
+    assert_eq!((s, v["error"].as_str()), (400, Some("unknown_site")), "{v}");
     let (s, filed) = post(&ts, &t01, "/api/v1/ledger", &new).await;
     assert_eq!(s, 201, "{filed}");
     assert!(filed["number"].as_str().unwrap().starts_with("E002-"));

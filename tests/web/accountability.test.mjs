@@ -39,6 +39,7 @@ code = "E002"
 name = "丝路纺织有限公司"
 town = "T01"
 industry = "other"
+site_points = [{ code = "E002-P01", name = "成品仓库", lat = 36.7990, lon = 117.8650, radius_m = 40 }]
 [[enterprises]]
 code = "E004"
 name = "北郊耐火材料厂"
@@ -339,8 +340,18 @@ test('an officer files an entry with a photo uploaded from the browser', async (
   assert.equal(await page.inputValue('#ne-source'), 'hotline');
   await shot(page, 'acct-new-entry-refused');
   await page.fill('#ne-note', '热线举报：仓库消防通道堆放布匹');
+  // A site point of another enterprise is refused next to its field.
+  await page.fill('#ne-site', 'E001-P99');
+  await page.setInputFiles('#ne-photos', { name: 'hotline.jpg', mimeType: 'image/jpeg', buffer: photo });
+  const [wrong] = await Promise.all([page.waitForNavigation(), page.click('#new-entry button[type=submit]')]);
+  assert.equal(wrong.status(), 400);
+  expected(page, 400);
+  assert.match(await page.textContent('.field.has-error .error'), /关键点位 E001-P99/);
+  assert.equal(await page.inputValue('#ne-note'), '热线举报：仓库消防通道堆放布匹');
+  await page.fill('#ne-site', 'E002-P01');
   await page.setInputFiles('#ne-photos', { name: 'hotline.jpg', mimeType: 'image/jpeg', buffer: photo });
   await Promise.all([page.waitForURL(/\/entries\/[0-9a-f-]+\?done=filed/), page.click('#new-entry button[type=submit]')]);
+  assert.match(await page.textContent('main'), /E002-P01/, 'the site point is on the entry');
   assert.match(await page.textContent('.flash.ok'), /已登记隐患/);
   assert.match(await page.textContent('h1'), /E002-\d{4}-\d{4}/);
   const main = await page.textContent('main');

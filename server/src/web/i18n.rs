@@ -202,6 +202,7 @@ texts! {
     ne_link: "登记隐患（检查发现/热线举报）", "File a hazard (inspection or hotline)";
     ne_hint: "工作人员检查发现或热线举报的隐患，登记后与职工上报的隐患一样进入台账；照片会压缩并去除位置等信息。", "A hazard found on an inspection or reported on the hotline: once filed it enters the ledger like a worker's report; photos are resized and stripped of location and other metadata.";
     ne_source: "来源", "Source";
+    ne_site: "关键点位编码（选填）", "Site point code (optional)";
     ne_inspection: "检查发现", "Inspection";
     ne_hotline: "热线举报", "Hotline";
     ne_photos: "现场照片（可多张，最多 {n} 张）", "Photos (one or more, at most {n})";

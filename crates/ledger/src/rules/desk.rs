@@ -37,6 +37,8 @@ pub struct Finding {
     pub photos: Vec<PhotoRef>,
     /// Where it came from, for the entry's history (`中文 / English`).
     pub origin: String,
+    /// The site point (关键点位) it was found at, one of the enterprise's.
+    pub site_code: Option<String>,
 }
 
 /// The desk device of `actor` for enterprise `e`, made on first use.
@@ -96,7 +98,7 @@ pub(crate) fn file(
         captured_at: now,
         photos: f.photos,
         location: None,
-        site_code: None,
+        site_code: f.site_code,
         workshop: None,
         team: None,
         anonymous: false,
@@ -159,6 +161,9 @@ pub struct NewEntry {
     pub photos: Vec<String>,
     /// Inspection or hotline.
     pub source: OfficerSource,
+    /// The site point (关键点位) where it was found: one of the enterprise's, by code.
+    #[serde(default)]
+    pub site: Option<String>,
 }
 
 impl crate::service::Ledger {
@@ -226,6 +231,23 @@ impl crate::service::Ledger {
                 if !crate::rules::training::in_scope(&actor.jurisdiction.scope(), &e) {
                     return Err(LedgerError::NotFound);
                 }
+                let site = new
+                    .site
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned);
+                if let Some(code) = &site
+                    && tx.site_point(code)?.is_none_or(|p| p.enterprise != e.code)
+                {
+                    return Err(LedgerError::invalid(
+                        "unknown_site",
+                        format!(
+                            "{} 没有关键点位 {code} / {} has no site point {code}",
+                            e.code, e.code
+                        ),
+                    ));
+                }
                 let sizes = tx.photo_sizes(&new.photos)?;
                 let missing: Vec<String> = new
                     .photos
@@ -270,6 +292,7 @@ impl crate::service::Ledger {
                         severity: new.severity,
                         photos,
                         origin,
+                        site_code: site,
                     },
                     now,
                 )?;

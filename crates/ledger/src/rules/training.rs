@@ -657,6 +657,7 @@ impl Ledger {
                             "应急演练（{}）发现 / found in a drill ({})",
                             record.date, record.date
                         ),
+                        site_code: None,
                     },
                     now,
                 )?;

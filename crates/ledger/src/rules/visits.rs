@@ -363,6 +363,7 @@ impl Ledger {
                         origin: format!(
                             "督导检查（{date}）发现 / found by a supervision visit ({date})"
                         ),
+                        site_code: None,
                     },
                     now,
                 )?;

@@ -168,6 +168,7 @@ pub struct EntryValues {
     severity: String,
     source: String,
     note: String,
+    site: String,
 }
 
 #[derive(askama::Template)]
@@ -290,6 +291,7 @@ pub async fn file_entry(
                     "severity" => v.severity = text,
                     "source" => v.source = text,
                     "note" => v.note = text,
+                    "site" => v.site = text.trim().to_owned(),
                     _ => {}
                 }
             }
@@ -354,6 +356,7 @@ pub async fn file_entry(
         note: v.note.clone(),
         photos,
         source,
+        site: Some(v.site.clone()).filter(|s| !s.is_empty()),
     };
     match state.ledger.file_entry(&page.actor, new, state.now()).await {
         Ok(id) => Ok(Redirect::to(&format!("/entries/{id}?done=filed")).into_response()),
@@ -368,7 +371,12 @@ pub async fn file_entry(
         }
         Err(e) if is_form_error(&e) => {
             let status = refusal_status(&e);
-            refused(FieldError::of(&e, lang, &[]), status, v).await
+            refused(
+                FieldError::of(&e, lang, &[("unknown_site", "site")]),
+                status,
+                v,
+            )
+            .await
         }
         Err(e) => Err(PageError::ledger(lang, e)),
     }

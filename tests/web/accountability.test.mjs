@@ -474,7 +474,9 @@ test('suggestions: under review, then not adopted only with a reason, then final
   assert.ok(id, JSON.stringify(sent));
   const { context: pc, page: p } = await openPage(browser);
   await login(p, server.base, enterprise);
-  await p.goto(`${server.base}/suggestions`);
+  // Reached from the rewards (adopted suggestions join the reward lists).
+  await p.goto(`${server.base}/rewards`);
+  await Promise.all([p.waitForURL(/\/suggestions$/), p.click('#to-suggestions')]);
   const card = p.locator(`#s-${id}`);
   await card.waitFor();
   // The proposer is 匿名, the note with its payload is text.
@@ -510,7 +512,8 @@ test('suggestions: under review, then not adopted only with a reason, then final
   // The bureau sees no suggestions link, and the page holds none for it.
   const { context: bc, page: b } = await openPage(browser);
   await login(b, server.base, bureau);
-  assert.equal(await b.locator('nav a[href="/suggestions"]').count(), 0);
+  await b.goto(`${server.base}/rewards`);
+  assert.equal(await b.locator('a[href="/suggestions"]').count(), 0);
   await b.goto(`${server.base}/suggestions`);
   assert.equal(await b.locator(`#s-${id}`).count(), 0);
   await bc.close();

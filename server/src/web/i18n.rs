@@ -209,7 +209,7 @@ texts! {
     ne_submit: "登记", "File";
 
     rg_title: "奖励发放登记", "Reward register";
-    nav_suggestions: "金点子", "Suggestions";
+    nav_suggestions: "合理化建议（金点子）", "Safety suggestions";
     sg_title: "合理化建议（金点子）", "Safety suggestions";
     sg_hint: "职工提出的安全生产合理化建议。评估后答复职工（答复会显示在职工手机上）；采纳或不采纳一经决定不能更改，不采纳须说明理由；采纳的建议进入奖励名单。", "Workers' safety suggestions. Reply after looking into each (the reply shows on the worker's phone); adopting or not is final, not adopting needs a reason; adopted suggestions join the reward lists.";
     sg_empty: "辖区内还没有合理化建议。", "No suggestions in your jurisdiction yet.";

@@ -100,7 +100,8 @@ async fn page_of(
     .map(|s| (s.wire_name(), s.label(lang)))
     .collect();
     Ok(SuggestionsPage {
-        chrome: page.chrome("suggestions", "/suggestions"),
+        // Under the rewards in the navigation: adopted suggestions join the reward lists.
+        chrome: page.chrome("rewards", "/suggestions"),
         flash,
         error,
         lines,

@@ -6,6 +6,8 @@
 //! - `e2e/sync_faults.rs`: the real phone core syncing 500 and 1 000 reports through a
 //!   fault proxy that cuts connections, and against the real server binary killed with SIGKILL
 //!   and restarted; every report on the server exactly once, every photo byte-identical.
+//! - `e2e/fuzz_corpus.rs`: every fuzz target's input function ([`fuzz_inputs`]) over the
+//!   seed corpus in `fuzz/corpus/` (photos, report JSON, rosters, server answers), on stable.
 //! - `benches/sync_vs_curl.rs`: the phone core's sync of 1 000 reports against `curl`
 //!   uploading the same photo files (`cargo bench -p hazardsnap-tests --bench sync_vs_curl`).
 //!
@@ -14,3 +16,5 @@
 //! `scripts/test.sh`.
 
 #![forbid(unsafe_code)]
+
+pub mod fuzz_inputs;

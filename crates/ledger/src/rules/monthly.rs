@@ -243,6 +243,21 @@ pub fn due_date(month: NaiveDate, due_day: u32) -> NaiveDate {
     next.with_day(due_day.clamp(1, last)).unwrap_or(next)
 }
 
+/// A town's stored report of a month, or a fresh draft when none was saved yet.
+fn stored_or_draft(tx: &mut dyn ReadTx, month: NaiveDate, town: &str) -> LedgerResult<Stored> {
+    match tx.record_by_key(RecordKind::MonthlyReport, &key(month, town))? {
+        Some(r) => stored(&r),
+        None => Ok(Stored {
+            status: MonthlyStatus::Draft,
+            remarks: None,
+            figures: None,
+            submitted_by: None,
+            submitted_at: None,
+            events: Vec::new(),
+        }),
+    }
+}
+
 fn key(month: NaiveDate, town: &str) -> String {
     format!("{}/{town}", month.format("%Y-%m"))
 }
@@ -396,18 +411,7 @@ impl Ledger {
     ) -> LedgerResult<MonthlyReport> {
         let calendar = self.settings.calendar;
         let due = self.monthly_due(month);
-        let row = tx.record_by_key(RecordKind::MonthlyReport, &key(month, town))?;
-        let s = match &row {
-            Some(r) => stored(r)?,
-            None => Stored {
-                status: MonthlyStatus::Draft,
-                remarks: None,
-                figures: None,
-                submitted_by: None,
-                submitted_at: None,
-                events: Vec::new(),
-            },
-        };
+        let s = stored_or_draft(tx, month, town)?;
         let figures = match (&s.status, &s.figures) {
             (MonthlyStatus::Submitted, Some(f)) => f.clone(),
             _ => figures(tx, &calendar, &Scope::Town(town.to_owned()), month)?,
@@ -658,12 +662,7 @@ impl Ledger {
             .read(move |tx| {
                 let mut missing = Vec::new();
                 for (code, name) in towns_of(tx, &j)? {
-                    let status =
-                        match tx.record_by_key(RecordKind::MonthlyReport, &key(month, &code))? {
-                            Some(r) => stored(&r)?.status,
-                            None => MonthlyStatus::Draft,
-                        };
-                    if status != MonthlyStatus::Submitted {
+                    if stored_or_draft(tx, month, &code)?.status != MonthlyStatus::Submitted {
                         missing.push(name);
                     }
                 }

@@ -665,7 +665,7 @@ pub async fn paid(
     Form(f): Form<PaidForm>,
 ) -> Result<Response, PageError> {
     page.check(&f.csrf)?;
-    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(page.lang, AppError::NotFound))?;
+    let id = super::id_of(&id, page.lang)?;
     let Ok(paid_on) = NaiveDate::parse_from_str(f.paid_on.trim(), "%Y-%m-%d") else {
         let fe = FieldError::at("paid_on", page.t().fe_date);
         return refuse_register(&state, &page, "paid", Some(id), fe).await;

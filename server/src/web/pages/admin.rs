@@ -126,7 +126,7 @@ pub async fn revoke_device(
 ) -> Result<Response, PageError> {
     page.check(&f.csrf)?;
     let lang = page.lang;
-    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(lang, AppError::NotFound))?;
+    let id = super::id_of(&id, lang)?;
     state
         .ledger
         .revoke_phone(&page.actor, id, state.now())

@@ -371,7 +371,7 @@ pub async fn entry(
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(page.lang, AppError::NotFound))?;
+    let id = super::id_of(&id, page.lang)?;
     let flash = done.done.as_deref().and_then(|d| done_message(page.t(), d));
     let p = page_of(&state, &page, id, flash, None, PlanValues::default()).await?;
     Ok(render(&p).into_response())
@@ -616,7 +616,7 @@ pub async fn act(
     Form(f): Form<ActForm>,
 ) -> Result<Response, PageError> {
     page.check(&f.csrf)?;
-    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(page.lang, AppError::NotFound))?;
+    let id = super::id_of(&id, page.lang)?;
     let values = PlanValues {
         responsible: f.responsible.clone().unwrap_or_default(),
         measures: f.measures.clone().unwrap_or_default(),
@@ -639,7 +639,7 @@ pub async fn rectified(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let lang = page.lang;
-    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(lang, AppError::NotFound))?;
+    let id = super::id_of(&id, lang)?;
     let mut csrf = String::new();
     let mut note = String::new();
     let mut files: Vec<Vec<u8>> = Vec::new();
@@ -740,7 +740,7 @@ pub async fn notice(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let lang = page.lang;
-    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(lang, AppError::NotFound))?;
+    let id = super::id_of(&id, lang)?;
     let now = state.now();
     let calendar = *state.ledger.calendar();
     let e = state

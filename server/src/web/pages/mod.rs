@@ -40,11 +40,25 @@ use hazardsnap_ledger::{Calendar, ErrorKind, LedgerError};
 use hazardsnap_model::{Labelled, Lang};
 use uuid::Uuid;
 
+use super::PageError;
 use super::i18n::texts;
+use crate::error::AppError;
 
 /// A time as the district reads it.
 fn local(calendar: &Calendar, t: DateTime<Utc>) -> String {
     calendar.local_minute(t)
+}
+
+/// An id from a page's address; anything else names a page that does not exist (404).
+fn id_of(id: &str, lang: Lang) -> Result<Uuid, PageError> {
+    Uuid::parse_str(id).map_err(|_| PageError::new(lang, AppError::NotFound))
+}
+
+/// A finding's index from a page's address, likewise.
+fn index_of(index: &str, lang: Lang) -> Result<usize, PageError> {
+    index
+        .parse()
+        .map_err(|_| PageError::new(lang, AppError::NotFound))
 }
 
 /// A reporter as shown: the device's name, or 匿名.

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{FieldError, finder_name, local, refusal_status};
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{Chrome, Page, PageError, is_form_error, render};
 
@@ -139,7 +138,7 @@ pub async fn review_suggestion(
     Form(f): Form<ReviewForm>,
 ) -> Result<Response, PageError> {
     page.check(&f.csrf)?;
-    let id = Uuid::parse_str(&id).map_err(|_| PageError::new(page.lang, AppError::NotFound))?;
+    let id = super::id_of(&id, page.lang)?;
     let Ok(to) = SuggestionStatus::from_wire(f.status.trim()) else {
         let fe = FieldError::at("status", page.t().fe_choose);
         let p = page_of(&state, &page, None, Some((id, fe))).await?;

@@ -22,8 +22,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::home::percent;
-use super::{FieldError, FindingLine, finding_lines, lines, local, options, refusal_status};
-use crate::error::AppError;
+use super::{
+    FieldError, FindingLine, finding_lines, id_of, index_of, lines, local, options, refusal_status,
+};
 use crate::state::AppState;
 use crate::web::i18n::{Texts, texts};
 use crate::web::{Chrome, Page, PageError, is_form_error, render};
@@ -528,10 +529,6 @@ async fn detail_page(
     })
 }
 
-fn id_of(id: &str, lang: Lang) -> Result<Uuid, PageError> {
-    Uuid::parse_str(id).map_err(|_| PageError::new(lang, AppError::NotFound))
-}
-
 /// `GET /trainings/{id}`.
 pub async fn training(
     State(state): State<AppState>,
@@ -576,9 +573,7 @@ pub async fn file_training_finding(
     page.check(&f.csrf)?;
     let lang = page.lang;
     let id = id_of(&id, lang)?;
-    let index: usize = index
-        .parse()
-        .map_err(|_| PageError::new(lang, AppError::NotFound))?;
+    let index = index_of(&index, lang)?;
     let (category, severity) = match f.parse(lang) {
         Ok(v) => v,
         Err(m) => {

@@ -4,13 +4,13 @@
 # (default 60) starting from the seed corpus in fuzz/corpus/<target>; new interesting inputs are
 # kept in fuzz/corpus-found/<target> (not committed), crashes in fuzz/artifacts/<target>.
 # A crash found becomes a seed in fuzz/corpus/<target> with its fix, so that the stable test
-# (tests/e2e/fuzz_corpus.rs) keeps it fixed.
+# (tests/e2e/fuzz_corpus.rs; for `upload`, server/tests/upload_hardening.rs) keeps it fixed.
 #
-# Usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: photo report_json roster server_answers)
+# Usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: photo report_json roster server_answers upload)
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-60}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(photo report_json roster server_answers)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(photo report_json roster server_answers upload)
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo +nightly install cargo-fuzz --locked
 for t in "${targets[@]}"; do

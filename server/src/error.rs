@@ -73,6 +73,18 @@ pub enum AppError {
         /// Seconds until a retry may pass.
         retry_after_secs: u64,
     },
+    /// The device stored as many photos (or bytes) as its quota allows over the last 24 hours.
+    #[error(
+        "本设备 24 小时内存储的照片已达上限（{photos} 张或 {mib} MiB），请 {retry_after_secs} 秒后重试 / this device has stored its quota of photos for 24 hours ({photos} photos or {mib} MiB); retry in {retry_after_secs} s"
+    )]
+    DeviceQuotaExceeded {
+        /// Photos per device per 24 hours.
+        photos: u64,
+        /// The byte quota in MiB.
+        mib: u64,
+        /// Seconds until the oldest counted photo leaves the 24 hours.
+        retry_after_secs: u64,
+    },
     /// The route does not exist, or what it names lies outside the caller's jurisdiction.
     #[error("未找到 / not found")]
     NotFound,
@@ -122,7 +134,9 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::OffsetMismatch { .. } | AppError::UploadInProgress => StatusCode::CONFLICT,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited { .. } | AppError::DeviceQuotaExceeded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
@@ -146,6 +160,7 @@ impl AppError {
             AppError::OffsetMismatch { .. } => "upload_offset_mismatch",
             AppError::UploadInProgress => "upload_in_progress",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::DeviceQuotaExceeded { .. } => "device_quota_exceeded",
             AppError::NotFound => "not_found",
             AppError::Forbidden => "forbidden",
             AppError::InvalidCredentials => "invalid_credentials",
@@ -228,6 +243,9 @@ impl IntoResponse for AppError {
                 headers.insert(UPLOAD_OFFSET, HeaderValue::from(current));
             }
             AppError::RateLimited { retry_after_secs }
+            | AppError::DeviceQuotaExceeded {
+                retry_after_secs, ..
+            }
             | AppError::TooManyAttempts { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }

@@ -4,10 +4,13 @@
 //! hazardsnap-server serve [--data DIR] [--listen ADDR] [--demo] [--time-zone TZ]
 //!                          [--map-tiles URL [--map-attribution TEXT]] [--monthly-due-day N]
 //!                          [--webhook-url URL --webhook-secret SECRET]
+//!                          [--client-rate-per-sec N] [--client-burst N]
+//!                          [--device-photos-per-day N] [--device-photo-mib-per-day N]
 //! hazardsnap-server org import [--data DIR] FILE
 //! ```
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -70,6 +73,23 @@ enum Command {
         /// 推送签名密钥 / the webhook's signing secret.
         #[arg(long, env = "HAZARDSNAP_WEBHOOK_SECRET", hide_env_values = true)]
         webhook_secret: Option<String>,
+        /// 每个客户端地址每秒请求数（默认 100；反向代理之后所有客户端共用代理的地址，应调高）/
+        /// sustained requests per second from one client address (default 100; behind a
+        /// reverse proxy every client shares the proxy's address: raise it).
+        #[arg(long, env = "HAZARDSNAP_CLIENT_RATE_PER_SEC")]
+        client_rate_per_sec: Option<NonZeroU32>,
+        /// 每个客户端地址可突发的请求数（默认 5000）/ requests one client address may burst
+        /// (default 5000).
+        #[arg(long, env = "HAZARDSNAP_CLIENT_BURST")]
+        client_burst: Option<NonZeroU32>,
+        /// 每台设备 24 小时内可存储的新照片张数（默认 2000）/ new photos one device may store
+        /// over 24 hours (default 2000).
+        #[arg(long, env = "HAZARDSNAP_DEVICE_PHOTOS_PER_DAY")]
+        device_photos_per_day: Option<u64>,
+        /// 每台设备 24 小时内可存储的新照片总量，MiB（默认 2048）/ MiB of new photos one device
+        /// may store over 24 hours (default 2048).
+        #[arg(long, env = "HAZARDSNAP_DEVICE_PHOTO_MIB_PER_DAY")]
+        device_photo_mib_per_day: Option<u64>,
     },
     /// 组织名册 / the organisation roster.
     Org {
@@ -92,10 +112,9 @@ enum OrgCommand {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
+        .with_env_filter(hazardsnap_server::log_filter(
+            std::env::var("RUST_LOG").ok().as_deref(),
+        ))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -127,9 +146,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             monthly_due_day,
             webhook_url,
             webhook_secret,
+            client_rate_per_sec,
+            client_burst,
+            device_photos_per_day,
+            device_photo_mib_per_day,
         } => {
             let shutdown = shutdown_signal();
+            let defaults = Config::new();
             let config = Config {
+                client_rate_per_sec: client_rate_per_sec.unwrap_or(defaults.client_rate_per_sec),
+                client_burst: client_burst.unwrap_or(defaults.client_burst),
+                device_photos_per_day: device_photos_per_day
+                    .unwrap_or(defaults.device_photos_per_day),
+                device_photo_bytes_per_day: device_photo_mib_per_day
+                    .map_or(defaults.device_photo_bytes_per_day, |m| {
+                        m.saturating_mul(1 << 20)
+                    }),
                 data_dir: data,
                 listen,
                 calendar: time_zone,
@@ -139,7 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 webhook: webhook_url.zip(webhook_secret).map(|(url, secret)| {
                     hazardsnap_server::webhooks::WebhookTarget { url, secret }
                 }),
-                ..Config::new()
+                ..defaults
             };
             let state = AppState::open(config)?;
             if demo {

@@ -315,8 +315,8 @@ impl Modify for WireExamples {
 
 /// Documents the answers every route can give besides its own, from what the route reads: 401
 /// where a token is needed, 403 on officers' routes (a phone's token, a cross-site cookie), 429
-/// on the phone's routes (each token has its request rate), and 400, 413 and 415 where a JSON
-/// body is read. Every error answer gets the one `ErrorBody` schema. `tests/api` fuzzes every
+/// on every route (each client address has its request rate, and each phone's token its own),
+/// and 400, 413 and 415 where a JSON body is read. Every error answer gets the one `ErrorBody` schema. `tests/api` fuzzes every
 /// route against the document, so an answer missing here fails there.
 struct CommonErrors;
 
@@ -336,7 +336,7 @@ const COMMON_ERRORS: [(&str, &str); 6] = [
     ("413", "请求体过大 / body too large (`payload_too_large`)"),
     (
         "429",
-        "请求过于频繁，`Retry-After` 秒后再试 / too many requests: retry after `Retry-After` seconds (`rate_limited`)",
+        "请求过于频繁（每个客户端地址、每个设备令牌各有限速），`Retry-After` 秒后再试 / too many requests from this client address or this device token: retry after `Retry-After` seconds (`rate_limited`)",
     ),
     (
         "415",
@@ -359,7 +359,7 @@ fn common_errors_of(op: &Operation) -> impl Iterator<Item = (&'static str, &'sta
         .filter(move |(status, _)| match *status {
             "401" => secured,
             "403" => secured && officer,
-            "429" => secured && !officer,
+            "429" => true,
             _ => json_body,
         })
 }

@@ -1,6 +1,7 @@
 //! The server's configuration ([`Config`]) and the typed state every handler receives
 //! ([`AppState`]): the ledger service (the rules over the repository), the photo store, the
-//! upload staging folder, the rate limiters, the clock.
+//! upload staging folder, the rate limiters (per device token, per client address) and the
+//! uploads counted in the devices' photo quotas, the clock.
 
 use hazardsnap_dedup::DedupConfig;
 use std::net::SocketAddr;
@@ -16,8 +17,10 @@ use hazardsnap_model::MAX_PHOTO_BYTES;
 use hazardsnap_photo::Limits;
 use tokio::sync::Semaphore;
 
+use crate::client::{ClientKey, ClientKeys};
 use crate::clock::{Clock, SystemClock};
 use crate::photos::{FolderPhotoStore, PhotoStore, UploadStaging};
+use crate::quota::PhotoQuota;
 use crate::sqlite::SqliteRepository;
 use crate::throttle::LoginThrottle;
 
@@ -43,6 +46,15 @@ pub struct Config {
     pub device_burst: NonZeroU32,
     /// Enrollments per minute for the whole server: codes are guessable secrets.
     pub enroll_per_minute: NonZeroU32,
+    /// Sustained requests per second from one client address (its keyed hash, never the
+    /// address: [`crate::client`]); a whole factory may sit behind one NAT address.
+    pub client_rate_per_sec: NonZeroU32,
+    /// Requests one client address may burst above its sustained rate.
+    pub client_burst: NonZeroU32,
+    /// New photos one device may store over a rolling 24 hours ([`crate::quota`]).
+    pub device_photos_per_day: u64,
+    /// Bytes of new photos one device may store over a rolling 24 hours.
+    pub device_photo_bytes_per_day: u64,
     /// Photos decoded at the same time (each may hold up to `max_photo_bytes` plus pixels).
     pub concurrent_verifications: usize,
     /// Change-feed events per page.
@@ -92,6 +104,13 @@ impl Config {
             device_rate_per_sec: nz(50),
             device_burst: nz(200),
             enroll_per_minute: nz(60),
+            // A factory's shift of phones syncing at once behind one NAT address stays far
+            // below this; a single address flooding does not.
+            client_rate_per_sec: nz(100),
+            client_burst: nz(5_000),
+            // A worker photographs a few dozen hazards on a busy day.
+            device_photos_per_day: 2_000,
+            device_photo_bytes_per_day: 2 << 30,
             concurrent_verifications: 4,
             feed_page_size: 500,
             photo_limits: Limits {
@@ -178,6 +197,12 @@ pub struct AppState {
     pub device_limiter: Arc<DefaultKeyedRateLimiter<[u8; 32]>>,
     /// Server-wide enrollment limiter.
     pub enroll_limiter: Arc<DefaultDirectRateLimiter>,
+    /// Per-client-address request limiter, keyed by the address's keyed hash.
+    pub client_limiter: Arc<DefaultKeyedRateLimiter<ClientKey>>,
+    /// The process's random key of client addresses' hashes.
+    pub client_keys: Arc<ClientKeys>,
+    /// The uploads running per device, counted in its photo quota with what is stored.
+    pub photo_quota: Arc<PhotoQuota>,
     /// Bounds the photos being decoded at once, and so the memory they take.
     pub verify_slots: Arc<Semaphore>,
     /// Failed-login counters.
@@ -233,12 +258,17 @@ impl AppState {
         let device_quota =
             Quota::per_second(config.device_rate_per_sec).allow_burst(config.device_burst);
         let enroll_quota = Quota::per_minute(config.enroll_per_minute);
+        let client_quota =
+            Quota::per_second(config.client_rate_per_sec).allow_burst(config.client_burst);
         AppState {
             ledger,
             photos,
             staging,
             device_limiter: Arc::new(RateLimiter::keyed(device_quota)),
             enroll_limiter: Arc::new(RateLimiter::direct(enroll_quota)),
+            client_limiter: Arc::new(RateLimiter::keyed(client_quota)),
+            client_keys: Arc::new(ClientKeys::new()),
+            photo_quota: Arc::new(PhotoQuota::new()),
             verify_slots: Arc::new(Semaphore::new(config.concurrent_verifications.max(1))),
             login_throttle: Arc::new(LoginThrottle::new()),
             clock: Arc::new(SystemClock),

@@ -7,11 +7,14 @@
 //! password against every username. The address threshold is higher, since a whole town
 //! office may sit behind one address. Kept in memory: a restart forgets the counts, which only
 //! gives an attacker a few more tries per restart, and nothing about clients is written down.
+//! A client is its [`ClientKey`], a keyed hash of its address: the address itself is not kept
+//! even here.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::client::ClientKey;
 
 /// Free failures per username before delays begin.
 pub const FREE_FAILURES_PER_USER: u32 = 5;
@@ -31,7 +34,7 @@ struct Failures {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     User(String),
-    Client(IpAddr),
+    Client(ClientKey),
 }
 
 /// The failed-login counters.
@@ -61,7 +64,12 @@ impl LoginThrottle {
     }
 
     /// `Err(seconds to wait)` when an attempt for `username` from `client` must wait.
-    pub fn check(&self, username: &str, client: Option<IpAddr>, now: Instant) -> Result<(), u64> {
+    pub fn check(
+        &self,
+        username: &str,
+        client: Option<ClientKey>,
+        now: Instant,
+    ) -> Result<(), u64> {
         let map = self.map();
         let mut wait = Duration::ZERO;
         let mut consider = |key: Key, free: u32| {
@@ -71,8 +79,8 @@ impl LoginThrottle {
             }
         };
         consider(Key::User(username.to_owned()), FREE_FAILURES_PER_USER);
-        if let Some(ip) = client {
-            consider(Key::Client(ip), FREE_FAILURES_PER_CLIENT);
+        if let Some(key) = client {
+            consider(Key::Client(key), FREE_FAILURES_PER_CLIENT);
         }
         if wait.is_zero() {
             Ok(())
@@ -82,7 +90,7 @@ impl LoginThrottle {
     }
 
     /// Records a failed attempt.
-    pub fn failed(&self, username: &str, client: Option<IpAddr>, now: Instant) {
+    pub fn failed(&self, username: &str, client: Option<ClientKey>, now: Instant) {
         let mut map = self.map();
         // Keep memory bounded under a flood of made-up usernames.
         if map.len() > 100_000 {
@@ -97,8 +105,8 @@ impl LoginThrottle {
             f.last = now;
         };
         bump(Key::User(username.to_owned()));
-        if let Some(ip) = client {
-            bump(Key::Client(ip));
+        if let Some(key) = client {
+            bump(Key::Client(key));
         }
     }
 
@@ -117,21 +125,21 @@ mod tests {
     fn delays_begin_after_the_free_failures_and_grow() {
         let t = LoginThrottle::new();
         let now = Instant::now();
-        let ip: IpAddr = [10, 0, 0, 1].into();
+        let ip = Some(crate::client::ClientKeys::new().of([10, 0, 0, 1].into()));
         for _ in 0..FREE_FAILURES_PER_USER - 1 {
-            t.failed("a", Some(ip), now);
-            assert!(t.check("a", Some(ip), now).is_ok());
+            t.failed("a", ip, now);
+            assert!(t.check("a", ip, now).is_ok());
         }
-        t.failed("a", Some(ip), now);
-        assert_eq!(t.check("a", Some(ip), now), Err(1));
-        t.failed("a", Some(ip), now);
-        assert_eq!(t.check("a", Some(ip), now), Err(2));
+        t.failed("a", ip, now);
+        assert_eq!(t.check("a", ip, now), Err(1));
+        t.failed("a", ip, now);
+        assert_eq!(t.check("a", ip, now), Err(2));
         // Another username from the same address is still free.
-        assert!(t.check("b", Some(ip), now).is_ok());
+        assert!(t.check("b", ip, now).is_ok());
         // After the delay the next attempt may pass.
-        assert!(t.check("a", Some(ip), now + Duration::from_secs(2)).is_ok());
+        assert!(t.check("a", ip, now + Duration::from_secs(2)).is_ok());
         t.succeeded("a");
-        assert!(t.check("a", Some(ip), now).is_ok());
+        assert!(t.check("a", ip, now).is_ok());
     }
 
     #[test]

@@ -21,6 +21,7 @@ use_venv "$here"
 
 data="$(mktemp -d)"
 "$target/debug/hazardsnap-server" serve --data "$data/server" --listen 127.0.0.1:0 --demo \
+  --client-rate-per-sec 100000 --client-burst 100000 \
   >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT

@@ -38,8 +38,8 @@ use crate::repo::query::{
 };
 use crate::repo::rows::{
     DeviceRow, DrawCandidateView, DrawRecord, EnterpriseRow, EntryRow, FeedEvent, HistoryEvent,
-    NewReport, PhotoRecord, RecordKind, RecordRow, SessionRow, SitePoint, SuggestionRow, TownRow,
-    UserRow, WorkerRow,
+    NewReport, PhotoRecord, PhotoUploads, RecordKind, RecordRow, SessionRow, SitePoint,
+    SuggestionRow, TownRow, UserRow, WorkerRow,
 };
 use crate::repo::{Repository, WriteTx};
 use crate::rules::access::{Actor, Device, Officer};
@@ -61,6 +61,7 @@ macro_rules! repository_conformance {
             predicates_orders_and_pages,
             counters_never_repeat,
             reports_photos_and_links,
+            photo_uploads_count_per_device_since_a_moment,
             history_and_feed_keep_their_order,
             suggestions_reveals_and_draws,
             the_open_index_follows_every_change,
@@ -208,6 +209,7 @@ fn photo(seed: u8) -> PhotoRecord {
         height: 480,
         phash,
         scene: SceneSignature::default().to_bytes(),
+        uploaded_by: None,
     }
 }
 
@@ -955,6 +957,58 @@ pub async fn reports_photos_and_links(repo: Arc<dyn Repository>) {
     );
     let counts = read(&repo, |tx| tx.counts()).await;
     assert_eq!((counts.reports, counts.photos, counts.devices), (1, 2, 1));
+}
+
+/// The photos a device uploaded since a moment: its own only, from that moment on (the
+/// moment included), counted once however often the same photo is recorded again, by it or
+/// by another device.
+pub async fn photo_uploads_count_per_device_since_a_moment(repo: Arc<dyn Repository>) {
+    write(&repo, organisation).await;
+    let (a, b) = write(&repo, |tx| {
+        Ok((device(tx, "E001", 1)?, device(tx, "E002", 2)?))
+    })
+    .await;
+    let by = |seed: u8, dev: Option<Uuid>| PhotoRecord {
+        uploaded_by: dev,
+        ..photo(seed)
+    };
+    let (p1, p2, p3, p4, p5) = (
+        by(1, Some(a)),
+        by(2, Some(a)),
+        by(3, Some(a)),
+        by(4, Some(b)),
+        by(5, None),
+    );
+    let again = by(2, Some(b));
+    write(&repo, move |tx| {
+        tx.insert_photo(&p1, t(1, 8))?;
+        tx.insert_photo(&p2, t(2, 8))?;
+        tx.insert_photo(&p3, t(2, 9))?;
+        tx.insert_photo(&p4, t(2, 9))?;
+        tx.insert_photo(&p5, t(2, 9))?;
+        // The same photo again, from the other device, later: already stored.
+        tx.insert_photo(&again, t(3, 0))
+    })
+    .await;
+    let of_a = read(&repo, move |tx| tx.photo_uploads_since(a, t(2, 8))).await;
+    assert_eq!(
+        of_a,
+        PhotoUploads {
+            photos: 2,
+            bytes: (1000 + 2) + (1000 + 3),
+            oldest: Some(t(2, 8)),
+        }
+    );
+    let all_of_a = read(&repo, move |tx| tx.photo_uploads_since(a, t(1, 0))).await;
+    assert_eq!((all_of_a.photos, all_of_a.oldest), (3, Some(t(1, 8))));
+    let of_b = read(&repo, move |tx| tx.photo_uploads_since(b, t(1, 0))).await;
+    assert_eq!(
+        (of_b.photos, of_b.bytes),
+        (1, 1004),
+        "the photo it re-sent is not its"
+    );
+    let none = read(&repo, move |tx| tx.photo_uploads_since(a, t(2, 10))).await;
+    assert_eq!(none, PhotoUploads::default());
 }
 
 /// The history and the feed keep their order; the feed's cursor only grows.

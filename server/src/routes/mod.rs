@@ -1,5 +1,6 @@
 //! The HTTP surface: every route of the device side and of the officers, and the layers composed once around them
-//! (request id, tracing, panic catching, timeout, compression, JSON error bodies).
+//! (request id, tracing, panic catching, timeout, compression, JSON error bodies, the request
+//! limit per client address).
 
 pub mod accountability;
 pub mod campaign;
@@ -193,17 +194,30 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(json_limit))
         .layer(DefaultBodyLimit::max(json_limit));
 
-    // The pages: forms and after-photo uploads from the browser (each photo is resized before
-    // it is kept).
-    let pages = crate::web::routes().layer(DefaultBodyLimit::max(
-        hazardsnap_model::MAX_PHOTOS_PER_REPORT * crate::web::pages::MAX_UPLOAD_BYTES + 64 * 1024,
-    ));
+    // The pages: forms with the small limit of a JSON body, and the forms that carry photos
+    // from the browser (each photo is resized before it is kept) with the limit of a report's
+    // photos; both refused from `Content-Length` before the body is read, like the JSON.
+    let pages = crate::web::routes()
+        .layer(RequestBodyLimitLayer::new(json_limit))
+        .layer(DefaultBodyLimit::max(json_limit));
+    let page_uploads = crate::web::upload_routes()
+        .layer(RequestBodyLimitLayer::new(
+            crate::web::MAX_UPLOAD_FORM_BYTES,
+        ))
+        .layer(DefaultBodyLimit::max(crate::web::MAX_UPLOAD_FORM_BYTES));
 
     Router::new()
         .merge(photos)
         .merge(json)
         .merge(pages)
+        .merge(page_uploads)
         .fallback(not_found)
+        // Every request draws from its client's limit first, before a token is looked up or
+        // a body read; the client's address goes no further than this layer.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::client::limit_per_client,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::web::security_headers,

@@ -13,6 +13,8 @@
 //! (413 up front when `Content-Length` already says too much), hashed against its name, and
 //! decoded by the photo pipeline, which recomputes size and fingerprints itself. Only then is it
 //! moved into the photo store and recorded. A cut connection keeps the bytes received so far.
+//! A phone's new photo must also fit its device's quota over a rolling day ([`crate::quota`]),
+//! asked before the body is read; a photo already stored is answered 200 before that.
 
 use axum::Json;
 use axum::body::Body;
@@ -28,6 +30,7 @@ use crate::auth::UploaderAuth;
 use crate::error::{AppError, UPLOAD_OFFSET};
 use crate::photos::UploadLease;
 use crate::state::AppState;
+use hazardsnap_ledger::Principal;
 use hazardsnap_ledger::repo::rows::PhotoRecord;
 
 /// Total size of the photo, for uploads in several PUTs.
@@ -119,12 +122,13 @@ pub async fn head_photo(
         (status = 409, description = "续传位置不符（`upload_offset_mismatch`，带 `Upload-Offset`）或正在上传 / offset mismatch or upload in progress", body = hazardsnap_model::ErrorBody),
         (status = 413, description = "照片过大 / photo too large (`payload_too_large`)", body = hazardsnap_model::ErrorBody),
         (status = 422, description = "内容与名称不符（`hash_mismatch`）或不是有效照片（`photo_*`）/ bytes do not match the name, or not a valid photo", body = hazardsnap_model::ErrorBody),
-        (status = 429, description = "请求过于频繁 / rate limited", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "请求过于频繁（`rate_limited`），或本设备 24 小时内存储的新照片已达配额（`device_quota_exceeded`）；`Retry-After` 秒后再试 / too many requests (`rate_limited`), or this device stored its quota of new photos for 24 hours (`device_quota_exceeded`); retry after `Retry-After` seconds", body = hazardsnap_model::ErrorBody,
+            headers(("Retry-After" = u64, description = "等待秒数 / seconds to wait"))),
     )
 )]
 pub async fn put_photo(
     State(state): State<AppState>,
-    UploaderAuth(_who): UploaderAuth,
+    UploaderAuth(who): UploaderAuth,
     Path(sha256): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -154,6 +158,23 @@ pub async fn put_photo(
     {
         return Err(too_large);
     }
+    // A phone's new photo counts against its quota, refused before a byte is read; the slot
+    // holds its place until the photo is recorded or refused.
+    let device = match &who {
+        Principal::Device(d) => Some(d.id),
+        Principal::Officer(_) => None,
+    };
+    let _quota_slot = match device {
+        Some(id) => {
+            let incoming = total.unwrap_or(
+                offset
+                    .unwrap_or(0)
+                    .saturating_add(content_length.unwrap_or(0)),
+            );
+            Some(crate::quota::admit(&state, id, incoming, state.now()).await?)
+        }
+        None => None,
+    };
 
     let lease = state
         .staging
@@ -192,12 +213,20 @@ pub async fn put_photo(
         if hex::encode(Sha256::digest(&bytes)) != expected {
             return Ok::<_, std::io::Error>(Err(AppError::HashMismatch));
         }
-        Ok(hazardsnap_photo::verify_stored(&bytes, &limits)
-            .map(|v| (bytes.len() as u64, v))
-            .map_err(|e| AppError::PhotoRejected {
+        Ok(match hazardsnap_photo::verify_stored(&bytes, &limits) {
+            // The phone's pipeline drops every metadata block; a photo that still carries one
+            // (EXIF with GPS and serial numbers, XMP, a thumbnail) was not made by it, and the
+            // server would otherwise serve it as it came.
+            Ok(v) if !v.metadata_free => Err(AppError::PhotoRejected {
+                code: "photo_has_metadata",
+                message: "照片带有元数据（EXIF、GPS、缩略图等），请用应用拍摄或处理后再上传 / the photo carries metadata (EXIF, GPS, a thumbnail…): send it as the app processes it".into(),
+            }),
+            Ok(v) => Ok((bytes.len() as u64, v)),
+            Err(e) => Err(AppError::PhotoRejected {
                 code: e.code(),
                 message: e.to_string(),
-            }))
+            }),
+        })
     })
     .await
     .map_err(AppError::internal)??;
@@ -221,6 +250,7 @@ pub async fn put_photo(
                 height: verified.height,
                 phash: verified.fingerprint.phash,
                 scene: verified.fingerprint.scene.to_bytes(),
+                uploaded_by: device,
             },
             state.now(),
         )
@@ -342,6 +372,7 @@ pub async fn keep_processed(
         height: p.height,
         phash: p.fingerprint.phash,
         scene: p.fingerprint.scene.to_bytes(),
+        uploaded_by: None,
     };
     state.ledger.record_photo(record.clone(), now).await?;
     Ok(record)

@@ -7,17 +7,17 @@
 //! checked with Argon2id on a blocking thread; an unknown username costs the same hash as a
 //! wrong password so timing does not tell which usernames exist.
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
 use crate::auth::{OfficerAuth, SESSION_TOKEN_PREFIX, new_token, session_cookie, token_sha256};
+use crate::client::ClientKey;
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::org::{hash_password, verify_password};
@@ -95,14 +95,14 @@ pub struct SignedIn {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Checks a username and password (throttled per username and address; an unknown username
+/// Checks a username and password (throttled per username and client; an unknown username
 /// costs the same hash as a wrong password) and opens a session. The one way in, for the API
 /// and the login form alike.
 pub async fn sign_in(
     state: &AppState,
     username: &str,
     password: &str,
-    ip: Option<std::net::IpAddr>,
+    client: Option<ClientKey>,
 ) -> Result<SignedIn, AppError> {
     let username = username.trim().to_owned();
     if username.is_empty() || password.chars().count() > MAX_PASSWORD_CHARS {
@@ -110,10 +110,12 @@ pub async fn sign_in(
     }
     state
         .login_throttle
-        .check(&username, ip, Instant::now())
+        .check(&username, client, Instant::now())
         .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
     if !password_matches(state, &username, password).await? {
-        state.login_throttle.failed(&username, ip, Instant::now());
+        state
+            .login_throttle
+            .failed(&username, client, Instant::now());
         tracing::info!(user = %username, "failed officer login");
         return Err(AppError::InvalidCredentials);
     }
@@ -147,17 +149,17 @@ pub async fn sign_in(
         (status = 200, description = "会话已建立，并设置会话 Cookie / the session, and the session cookie is set", body = SessionOpened,
             example = json!({"token": "hss_…", "username": "zhang.san", "role": "enterprise", "scope": "E001", "expires_at": "2026-03-14T21:30:00Z"})),
         (status = 401, description = "用户名或密码错误 / wrong username or password (`invalid_credentials`)", body = hazardsnap_model::ErrorBody),
-        (status = 429, description = "失败次数过多 / too many failed logins (`too_many_attempts`, `Retry-After`)", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "失败次数过多（`too_many_attempts`）或本地址请求过于频繁（`rate_limited`），`Retry-After` 秒后再试 / too many failed logins (`too_many_attempts`) or requests from this address (`rate_limited`); retry after `Retry-After` seconds", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientKey>>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
-    let ip = client.map(|Extension(ConnectInfo(a))| a.ip());
-    let s = sign_in(&state, &req.username, &req.password, ip).await?;
+    let client = client.map(|Extension(key)| key);
+    let s = sign_in(&state, &req.username, &req.password, client).await?;
     let mut response = Json(SessionOpened {
         token: s.token.clone(),
         username: s.officer.username,
@@ -208,16 +210,16 @@ pub async fn logout(
         (status = 204, description = "已修改 / changed"),
         (status = 400, description = "新密码太短或太长 / new password too short or too long (`weak_password`)", body = hazardsnap_model::ErrorBody),
         (status = 401, description = "原密码错误或未登录 / wrong current password or not logged in", body = hazardsnap_model::ErrorBody),
-        (status = 429, description = "失败次数过多 / too many failed attempts", body = hazardsnap_model::ErrorBody),
+        (status = 429, description = "失败次数过多（`too_many_attempts`）或请求过于频繁（`rate_limited`）/ too many failed attempts (`too_many_attempts`) or requests (`rate_limited`)", body = hazardsnap_model::ErrorBody),
     )
 )]
 pub async fn change_password(
     State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientKey>>,
     who: OfficerAuth,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<Response, AppError> {
-    let ip = client.map(|Extension(ConnectInfo(a))| a.ip());
+    let client = client.map(|Extension(key)| key);
     let username = who.actor.name().to_owned();
     let n = req.new_password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
@@ -231,10 +233,12 @@ pub async fn change_password(
     // A stolen session must not be a free oracle for the old password either.
     state
         .login_throttle
-        .check(&username, ip, Instant::now())
+        .check(&username, client, Instant::now())
         .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
     if !password_matches(&state, &username, &req.old_password).await? {
-        state.login_throttle.failed(&username, ip, Instant::now());
+        state
+            .login_throttle
+            .failed(&username, client, Instant::now());
         return Err(AppError::InvalidCredentials);
     }
     let new = req.new_password;

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use hazardsnap_ledger::repo::query::{Scope, SuggestionQuery};
 use hazardsnap_ledger::repo::rows::{
-    DrawRecord, FeedEvent, NewReport, PhotoRecord, ReportLink, ReportRow, RevealRecord,
-    StoredReportKey, SuggestionRecord, SuggestionRow, Tally,
+    DrawRecord, FeedEvent, NewReport, PhotoRecord, PhotoUploads, ReportLink, ReportRow,
+    RevealRecord, StoredReportKey, SuggestionRecord, SuggestionRow, Tally,
 };
 use hazardsnap_ledger::{RepoError, RepoResult};
 use hazardsnap_model::Labelled;
@@ -104,8 +104,8 @@ pub(super) fn photo_in_scope(c: &Connection, scope: &Scope, sha256: &str) -> Rep
 /// Records a verified photo.
 pub(super) fn insert_photo(c: &Connection, p: &PhotoRecord, at: DateTime<Utc>) -> RepoResult<()> {
     c.prepare_cached(
-        "INSERT INTO photos (sha256, bytes, width, height, phash, scene, uploaded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO photos (sha256, bytes, width, height, phash, scene, uploaded_at, uploaded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (sha256) DO NOTHING",
     )
     .map_err(db)?
@@ -116,10 +116,34 @@ pub(super) fn insert_photo(c: &Connection, p: &PhotoRecord, at: DateTime<Utc>) -
         p.height,
         &p.phash[..],
         p.scene,
-        ts(at)
+        ts(at),
+        p.uploaded_by.map(|d| d.to_string()),
     ])
     .map_err(db)?;
     Ok(())
+}
+
+/// The photos a device uploaded at or after `since` (index `photos_uploaded_by`).
+pub(super) fn photo_uploads_since(
+    c: &Connection,
+    device: Uuid,
+    since: DateTime<Utc>,
+) -> RepoResult<PhotoUploads> {
+    let (photos, bytes, oldest): (i64, i64, Option<String>) = c
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(bytes), 0), min(uploaded_at) FROM photos
+             WHERE uploaded_by = ?1 AND uploaded_at >= ?2",
+        )
+        .map_err(db)?
+        .query_row(params![device.to_string(), ts(since)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .map_err(db)?;
+    Ok(PhotoUploads {
+        photos: photos as u64,
+        bytes: bytes as u64,
+        oldest: oldest.as_deref().map(parse_ts).transpose()?,
+    })
 }
 
 /// How a report was stored.

@@ -331,6 +331,14 @@ ALTER TABLE suggestions ADD COLUMN reply TEXT;
 UPDATE suggestions SET review = 'adopted', reply = adopted_note WHERE adopted_at IS NOT NULL;
 ALTER TABLE report_events ADD COLUMN suggestion TEXT;
 "#,
+    // 12: the device that uploaded each photo, for its per-device quota over a rolling day
+    // (`server/src/quota.rs`): counted from what is stored, so a restart forgets nothing.
+    // Photos from before are nobody's (they count against no quota).
+    r#"
+ALTER TABLE photos ADD COLUMN uploaded_by TEXT REFERENCES devices(id);
+CREATE INDEX photos_uploaded_by ON photos(uploaded_by, uploaded_at)
+    WHERE uploaded_by IS NOT NULL;
+"#,
 ];
 
 /// The newest schema version this build knows.

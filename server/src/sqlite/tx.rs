@@ -11,10 +11,10 @@ use hazardsnap_ledger::repo::query::{
 };
 use hazardsnap_ledger::repo::rows::{
     CandidateHits, DeviceRow, DrawRecord, EnrollmentCodeRow, EnterpriseRow, EntryRecord, EntryRow,
-    FeedEvent, HistoryEvent, HistoryItem, NewReport, PhotoRecord, RecordKind, RecordRow,
-    ReportLink, ReportRow, RevealRecord, SessionRow, SitePoint, StoreCounts, StoredFacts,
-    StoredReportKey, SuggestionRecord, SuggestionRow, Tally, TeamRow, TownRow, UserRow,
-    WebhookCursor, WorkerRow,
+    FeedEvent, HistoryEvent, HistoryItem, NewReport, PhotoRecord, PhotoUploads, RecordKind,
+    RecordRow, ReportLink, ReportRow, RevealRecord, SessionRow, SitePoint, StoreCounts,
+    StoredFacts, StoredReportKey, SuggestionRecord, SuggestionRow, Tally, TeamRow, TownRow,
+    UserRow, WebhookCursor, WorkerRow,
 };
 use hazardsnap_ledger::repo::{ReadTx, WriteTx};
 use hazardsnap_photo::Fingerprint;
@@ -97,6 +97,13 @@ impl ReadTx for Sql<'_> {
     }
     fn photo_in_scope(&mut self, scope: &Scope, sha256: &str) -> RepoResult<bool> {
         reports::photo_in_scope(self.c, scope, sha256)
+    }
+    fn photo_uploads_since(
+        &mut self,
+        device: Uuid,
+        since: DateTime<Utc>,
+    ) -> RepoResult<PhotoUploads> {
+        reports::photo_uploads_since(self.c, device, since)
     }
     fn report_key(&mut self, id: Uuid) -> RepoResult<Option<StoredReportKey>> {
         reports::key(self.c, id)

@@ -36,7 +36,39 @@ use i18n::{Texts, texts};
 /// Name of the language preference cookie.
 pub const LANG_COOKIE: &str = "hazardsnap_lang";
 
-/// The pages' routes.
+/// The pages' forms that carry files (multipart): after-photos of a rectification, an
+/// officer's filing with photos, the roster. Apart from [`routes`] so that they alone get the
+/// body limit of photos; every other form has the small one of a JSON body.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/entries/{id}/rectified", post(pages::rectified))
+        .route("/ledger/new", post(pages::file_entry))
+        .route("/admin/roster", post(pages::roster))
+}
+
+/// The largest body of an [`upload_routes`] form: a report's photos, each a camera's
+/// original, and the form's text.
+pub const MAX_UPLOAD_FORM_BYTES: usize =
+    hazardsnap_model::MAX_PHOTOS_PER_REPORT * pages::MAX_UPLOAD_BYTES + 64 * 1024;
+
+/// A multipart form that could not be read: 413 when its body passed the limit, else 400
+/// `invalid_form`.
+pub fn unreadable_form(lang: Lang, e: axum::extract::multipart::MultipartError) -> PageError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return PageError::new(
+            lang,
+            AppError::PayloadTooLarge {
+                limit: MAX_UPLOAD_FORM_BYTES as u64,
+            },
+        );
+    }
+    PageError::new(
+        lang,
+        AppError::bad_request("invalid_form", "表单无效 / invalid form"),
+    )
+}
+
+/// The pages' routes, but for the forms that carry files ([`upload_routes`]).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
@@ -46,11 +78,10 @@ pub fn routes() -> Router<AppState> {
         .route("/review", get(pages::review))
         .route("/entries/{id}", get(pages::entry))
         .route("/entries/{id}/act/{action}", post(pages::act))
-        .route("/entries/{id}/rectified", post(pages::rectified))
         .route("/entries/{id}/notice", get(pages::notice))
         .route("/ledger", get(pages::ledger))
         .route("/ledger/print", get(pages::ledger_print))
-        .route("/ledger/new", get(pages::new_entry).post(pages::file_entry))
+        .route("/ledger/new", get(pages::new_entry))
         .route("/notices", get(pages::notices))
         .route("/stats", get(pages::stats))
         .route("/rewards", get(pages::rewards))
@@ -89,7 +120,6 @@ pub fn routes() -> Router<AppState> {
         .route("/sites", get(pages::sites))
         .route("/admin", get(pages::admin))
         .route("/admin/devices/{id}/revoke", post(pages::revoke_device))
-        .route("/admin/roster", post(pages::roster))
         .route("/admin/codes/{code}", get(pages::code_poster))
         .route("/sites/map.json", get(pages::map_points))
         .route("/thumbs/{sha256}", get(pages::thumbnail))
@@ -158,8 +188,12 @@ fn tile_origin(url: &str) -> Option<String> {
 
 /// The reader's language: the preference cookie, else Chinese.
 pub fn lang_of(parts: &Parts) -> Lang {
-    parts
-        .headers
+    lang_of_headers(&parts.headers)
+}
+
+/// The reader's language from a request's headers: the preference cookie, else Chinese.
+pub fn lang_of_headers(headers: &axum::http::HeaderMap) -> Lang {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

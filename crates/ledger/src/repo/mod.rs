@@ -35,10 +35,10 @@ use query::{
 };
 use rows::{
     CandidateHits, DeviceRow, DrawRecord, EnrollmentCodeRow, EnterpriseRow, EntryRecord, EntryRow,
-    FeedEvent, HistoryEvent, HistoryItem, NewReport, PhotoRecord, RecordKind, RecordRow,
-    ReportLink, ReportRow, RevealRecord, SessionRow, SitePoint, StoreCounts, StoredFacts,
-    StoredReportKey, SuggestionRecord, SuggestionRow, Tally, TeamRow, TownRow, UserRow,
-    WebhookCursor, WorkerRow,
+    FeedEvent, HistoryEvent, HistoryItem, NewReport, PhotoRecord, PhotoUploads, RecordKind,
+    RecordRow, ReportLink, ReportRow, RevealRecord, SessionRow, SitePoint, StoreCounts,
+    StoredFacts, StoredReportKey, SuggestionRecord, SuggestionRow, Tally, TeamRow, TownRow,
+    UserRow, WebhookCursor, WorkerRow,
 };
 
 /// A unit of work's result, type-erased to cross the object-safe trait.
@@ -174,6 +174,12 @@ pub trait ReadTx {
     ) -> RepoResult<Vec<hazardsnap_photo::Fingerprint>>;
     /// Whether a photo belongs to a report or an entry inside `scope`.
     fn photo_in_scope(&mut self, scope: &Scope, sha256: &str) -> RepoResult<bool>;
+    /// The photos `device` uploaded at or after `since` (by [`PhotoRecord::uploaded_by`]).
+    fn photo_uploads_since(
+        &mut self,
+        device: Uuid,
+        since: DateTime<Utc>,
+    ) -> RepoResult<PhotoUploads>;
 
     // --- reports
 

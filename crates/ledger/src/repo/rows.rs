@@ -289,6 +289,20 @@ pub struct PhotoRecord {
     pub phash: [u8; 32],
     /// The scene signature the server computed, as its stable bytes.
     pub scene: Vec<u8>,
+    /// The device that uploaded it, counted against that device's photo quota; none for a
+    /// photo an officer uploaded or the server made (a page's after-photo, the demo's).
+    pub uploaded_by: Option<Uuid>,
+}
+
+/// The photos one device stored since a moment: what its photo quota (照片配额) counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhotoUploads {
+    /// Photos it was the first to store.
+    pub photos: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// When the oldest of them was stored.
+    pub oldest: Option<DateTime<Utc>>,
 }
 
 /// A town (镇/街道).

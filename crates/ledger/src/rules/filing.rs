@@ -35,7 +35,9 @@ use super::numbering::{self, Series};
 use crate::error::{LedgerResult, RepoError, RepoResult};
 use crate::repo::WriteTx;
 use crate::repo::query::CandidateQuery;
-use crate::repo::rows::{EntryRow, FeedEvent, NewReport, PhotoRecord, StoredFacts, SuggestionRow};
+use crate::repo::rows::{
+    EntryRow, FeedEvent, NewReport, PhotoRecord, PhotoUploads, StoredFacts, SuggestionRow,
+};
 use crate::rules::access::Device;
 use crate::service::{Ledger, Settings};
 
@@ -114,6 +116,18 @@ impl Ledger {
     pub async fn has_photo(&self, sha256: String) -> LedgerResult<bool> {
         self.repo
             .read(move |tx| Ok(tx.photo_sizes(&[sha256])?.len() == 1))
+            .await
+    }
+
+    /// The photos `device` was the first to store at or after `since`: what its photo quota
+    /// counts (a photo already stored, by whichever device, is never stored or counted again).
+    pub async fn photo_uploads_since(
+        &self,
+        device: Uuid,
+        since: DateTime<Utc>,
+    ) -> LedgerResult<PhotoUploads> {
+        self.repo
+            .read(move |tx| Ok(tx.photo_uploads_since(device, since)?))
             .await
     }
 

@@ -264,12 +264,7 @@ pub async fn file_entry(
 ) -> Result<Response, PageError> {
     let lang = page.lang;
     may_file(&page)?;
-    let bad = |_| {
-        PageError::new(
-            lang,
-            AppError::bad_request("invalid_form", "表单无效 / invalid form"),
-        )
-    };
+    let bad = |e| crate::web::unreadable_form(lang, e);
     let mut csrf = String::new();
     let mut v = EntryValues::default();
     let mut files: Vec<Vec<u8>> = Vec::new();

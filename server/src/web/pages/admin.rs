@@ -169,12 +169,7 @@ pub async fn roster(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let lang = page.lang;
-    let bad = |_| {
-        PageError::new(
-            lang,
-            AppError::bad_request("invalid_form", "表单无效 / invalid form"),
-        )
-    };
+    let bad = |e| crate::web::unreadable_form(lang, e);
     let (mut csrf, mut action, mut text) = (String::new(), String::new(), String::new());
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {

@@ -23,7 +23,6 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{finder_name, history_action, local};
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::i18n::{Texts, localize, texts};
 use crate::web::{Chrome, Page, PageError, is_form_error, render};
@@ -643,12 +642,7 @@ pub async fn rectified(
     let mut csrf = String::new();
     let mut note = String::new();
     let mut files: Vec<Vec<u8>> = Vec::new();
-    let bad = |_| {
-        PageError::new(
-            lang,
-            AppError::bad_request("invalid_form", "表单无效 / invalid form"),
-        )
-    };
+    let bad = |e| crate::web::unreadable_form(lang, e);
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
             "csrf" => csrf = field.text().await.map_err(bad)?,

@@ -2,9 +2,7 @@
 //! the monthly report's reminder when one is due), logging in and out by form, and the
 //! language switch.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,6 +13,7 @@ use hazardsnap_model::Lang;
 use serde::Deserialize;
 
 use crate::auth::{same_origin_or_safe, session_cookie};
+use crate::client::ClientKey;
 use crate::error::AppError;
 use crate::routes::session::sign_in;
 use crate::state::AppState;
@@ -168,7 +167,7 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientKey>>,
     parts: Parts,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -176,8 +175,8 @@ pub async fn login(
     if !same_origin_or_safe(&parts) {
         return Err(PageError::new(lang, crate::auth::csrf_rejected()));
     }
-    let ip = client.map(|Extension(ConnectInfo(a))| a.ip());
-    match sign_in(&state, &f.username, &f.password, ip).await {
+    let client = client.map(|Extension(key)| key);
+    match sign_in(&state, &f.username, &f.password, client).await {
         Ok(s) => {
             let cookie = session_cookie(&s.token, state.config.session_ttl.as_secs(), &headers)
                 .map_err(|e| PageError::new(lang, e))?;

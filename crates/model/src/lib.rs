@@ -13,6 +13,7 @@ pub mod access;
 pub mod enums;
 pub mod label;
 pub mod link;
+pub mod privacy;
 pub mod roster;
 pub mod supervision;
 pub mod wire;

@@ -153,7 +153,8 @@ impl Ledger {
                     id: device_id,
                     token_sha256,
                     enterprise: c.enterprise.clone(),
-                    name: device_name,
+                    // The name is shown to the enterprise: a mobile number in it is masked.
+                    name: hazardsnap_model::privacy::stored_text(&device_name),
                     enrollment_code: c.code,
                     enrolled_at: now,
                     revoked_at: None,

@@ -216,7 +216,12 @@ pub(crate) fn submit_one(
     }
 
     // Neither the client's address nor its user agent is stored: workers who report their own
-    // employer must not be traceable through the server's rows.
+    // employer must not be traceable through the server's rows. A mobile number typed into
+    // the note is masked and deceiving characters (controls, bidi overrides) dropped (the
+    // content hash stays the one of what the phone sent, so a resend is still recognised as
+    // the same report).
+    let mut s = s.clone();
+    s.note = hazardsnap_model::privacy::stored_text(&s.note);
     tx.insert_report(&NewReport {
         submission: s.clone(),
         device_id: device.id,
@@ -224,7 +229,7 @@ pub(crate) fn submit_one(
         received_at: now,
         content_sha256: report.content_sha256.clone(),
     })?;
-    let f = file_report(tx, settings, device, s, &names, now)?;
+    let f = file_report(tx, settings, device, &s, &names, now)?;
     Ok(filed(report, SubmitOutcome::Accepted, f))
 }
 

@@ -1,7 +1,7 @@
 //! The sync proven against faults (故障注入同步测试), driven by the real phone core
 //! ([`HazardCore`]) over real TCP on loopback:
 //!
-//! - a fault proxy between phone and server cuts connections at seeded random byte offsets in
+//! - a fault proxy ([`hazardsnap_tests::fault_proxy`]) between phone and server cuts connections at seeded random byte offsets in
 //!   both directions, and cuts the answer to report batches after the server has committed
 //!   them, while 500 reports with a photo each are synced;
 //! - the real `hazardsnap-server` binary is killed with SIGKILL and restarted on the same data
@@ -20,8 +20,8 @@ mod common;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::exactly_once::assert_exactly_once;
@@ -31,11 +31,9 @@ use hazardsnap_core::{
 };
 use hazardsnap_model::Category;
 use hazardsnap_photo::PipelineConfig;
+use hazardsnap_tests::fault_proxy::{FaultProxy, Faults};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
 
 const CODE: &str = "E001-JOIN-7H3K";
 /// The worker pressed "send": backoff does not hold anything back between rounds.
@@ -52,268 +50,6 @@ fn seed(test: &str) -> u64 {
         .unwrap_or_else(|| rand::rng().random());
     eprintln!("{test}: seed {seed} (replay with HAZARDSNAP_FAULT_SEED={seed})");
     seed
-}
-
-// ---------------------------------------------------------------------------------------------
-// The fault proxy (故障代理)
-// ---------------------------------------------------------------------------------------------
-
-/// How often the proxy cuts. Budgets are drawn per connection; a connection carries many
-/// requests over keep-alive, so a budget lands anywhere in a photo body, a header, or an answer.
-#[derive(Debug, Clone, Copy)]
-struct Faults {
-    /// Chance that a connection's phone→server direction is cut.
-    up_cut: f64,
-    /// Bytes phone→server before that cut, drawn uniformly below this.
-    up_budget: usize,
-    /// Chance that a connection's server→phone direction is cut.
-    down_cut: f64,
-    /// Bytes server→phone before that cut, drawn uniformly below this.
-    down_budget: usize,
-    /// Chance that the answer to a `POST /api/v1/reports` is cut: the batch is committed on the
-    /// server, and the phone never hears it.
-    report_answer_cut: f64,
-}
-
-impl Faults {
-    const NONE: Faults = Faults {
-        up_cut: 0.0,
-        up_budget: 1,
-        down_cut: 0.0,
-        down_budget: 1,
-        report_answer_cut: 0.0,
-    };
-}
-
-/// What the proxy did, for the test's log and its sanity asserts.
-#[derive(Debug, Default)]
-struct ProxyStats {
-    connections: AtomicU64,
-    refused: AtomicU64,
-    up_cuts: AtomicU64,
-    down_cuts: AtomicU64,
-    report_answers_cut: AtomicU64,
-    up_bytes: AtomicU64,
-    down_bytes: AtomicU64,
-}
-
-impl std::fmt::Display for ProxyStats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        write!(
-            f,
-            "{} connections ({} with the server down), {} cut phone→server, {} cut server→phone \
-             ({} report-batch answers cut after commit), {} KiB up, {} KiB down",
-            g(&self.connections),
-            g(&self.refused),
-            g(&self.up_cuts),
-            g(&self.down_cuts),
-            g(&self.report_answers_cut),
-            g(&self.up_bytes) / 1024,
-            g(&self.down_bytes) / 1024,
-        )
-    }
-}
-
-/// A TCP proxy on 127.0.0.1 port 0 in front of the server, cutting connections as told. The
-/// upstream address can change (a restarted server listens on another port).
-struct FaultProxy {
-    addr: SocketAddr,
-    upstream: Arc<Mutex<SocketAddr>>,
-    stats: Arc<ProxyStats>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl FaultProxy {
-    async fn start(upstream: SocketAddr, faults: Faults, seed: u64) -> FaultProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy addr");
-        let upstream = Arc::new(Mutex::new(upstream));
-        let stats = Arc::new(ProxyStats::default());
-        let (up, st) = (upstream.clone(), stats.clone());
-        let task = tokio::spawn(async move {
-            for n in 0u64.. {
-                let Ok((phone, _)) = listener.accept().await else {
-                    continue;
-                };
-                st.connections.fetch_add(1, Ordering::Relaxed);
-                // One RNG per connection, from the seed and the connection's number: the
-                // faults of a run depend on the seed, not on task scheduling.
-                let rng = StdRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let target = *up.lock().unwrap_or_else(|p| p.into_inner());
-                tokio::spawn(connection(phone, target, faults, rng, st.clone()));
-            }
-        });
-        FaultProxy {
-            addr,
-            upstream,
-            stats,
-            task,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-/// Shared between the two directions of one connection: whether the request being answered
-/// is a report batch.
-#[derive(Default)]
-struct Exchange {
-    reports_request: std::sync::atomic::AtomicBool,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum End {
-    /// The sender closed its side normally.
-    Eof,
-    /// The proxy cut the connection (or a socket failed): drop both sides at once.
-    Cut,
-}
-
-async fn connection(
-    phone: TcpStream,
-    target: SocketAddr,
-    faults: Faults,
-    mut rng: StdRng,
-    stats: Arc<ProxyStats>,
-) {
-    let Ok(server) = TcpStream::connect(target).await else {
-        // The server is down (killed): the phone sees its connection closed.
-        stats.refused.fetch_add(1, Ordering::Relaxed);
-        return;
-    };
-    let _ = phone.set_nodelay(true);
-    let _ = server.set_nodelay(true);
-    let up_budget = rng
-        .random_bool(faults.up_cut)
-        .then(|| rng.random_range(0..faults.up_budget));
-    let down_budget = rng
-        .random_bool(faults.down_cut)
-        .then(|| rng.random_range(0..faults.down_budget));
-    let down_rng = StdRng::seed_from_u64(rng.random());
-    let (pr, pw) = phone.into_split();
-    let (sr, sw) = server.into_split();
-    let exchange = Arc::new(Exchange::default());
-    let up = pump_up(pr, sw, up_budget, exchange.clone(), stats.clone());
-    let down = pump_down(sr, pw, down_budget, faults, down_rng, exchange, stats);
-    tokio::pin!(up, down);
-    // A cut in either direction drops both sockets (returning drops them); a normal close
-    // of one direction lets the other finish.
-    tokio::select! {
-        e = &mut up => if e == End::Eof { down.await; },
-        e = &mut down => if e == End::Eof { up.await; },
-    }
-}
-
-/// Forwards `from` to `to` until end of stream, an error, or the byte budget runs out. `look`
-/// sees each chunk before it is forwarded and may lower the budget. Answers how it ended and
-/// whether that was the budget running out (a deliberate cut).
-async fn forward(
-    mut from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
-    mut budget: Option<usize>,
-    bytes: &AtomicU64,
-    mut look: impl FnMut(&[u8], &mut Option<usize>),
-) -> (End, bool) {
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) => {
-                let _ = to.shutdown().await;
-                return (End::Eof, false);
-            }
-            Ok(n) => n,
-            Err(_) => return (End::Cut, false),
-        };
-        look(&buf[..n], &mut budget);
-        let pass = budget.map_or(n, |b| b.min(n));
-        if to.write_all(&buf[..pass]).await.is_err() {
-            return (End::Cut, false);
-        }
-        bytes.fetch_add(pass as u64, Ordering::Relaxed);
-        if let Some(b) = budget.as_mut() {
-            *b -= pass;
-            if *b == 0 {
-                return (End::Cut, true);
-            }
-        }
-    }
-}
-
-/// Phone → server: forwards until the budget runs out, and notes which request is in flight.
-async fn pump_up(
-    from: OwnedReadHalf,
-    to: OwnedWriteHalf,
-    budget: Option<usize>,
-    exchange: Arc<Exchange>,
-    stats: Arc<ProxyStats>,
-) -> End {
-    let (end, spent) = forward(from, to, budget, &stats.up_bytes, |chunk, _| {
-        // Requests on one connection go one after the other (no pipelining), so the last
-        // request line seen is the one being answered.
-        if let Some(line) = request_line(chunk) {
-            exchange
-                .reports_request
-                .store(line.starts_with(b"POST /api/v1/reports "), Ordering::SeqCst);
-        }
-    })
-    .await;
-    if spent {
-        stats.up_cuts.fetch_add(1, Ordering::Relaxed);
-    }
-    end
-}
-
-/// Server → phone: forwards until the budget runs out; the answer of a report batch may also
-/// be cut part-way, after the server committed the batch.
-async fn pump_down(
-    from: OwnedReadHalf,
-    to: OwnedWriteHalf,
-    budget: Option<usize>,
-    faults: Faults,
-    mut rng: StdRng,
-    exchange: Arc<Exchange>,
-    stats: Arc<ProxyStats>,
-) -> End {
-    let mut answer_cut = false;
-    let (end, spent) = forward(from, to, budget, &stats.down_bytes, |chunk, budget| {
-        if chunk.starts_with(b"HTTP/1.1 ")
-            && exchange.reports_request.load(Ordering::SeqCst)
-            && rng.random_bool(faults.report_answer_cut)
-        {
-            // Anywhere in the answer: in its status line, its headers or its JSON.
-            let at = rng.random_range(0..chunk.len());
-            if budget.is_none_or(|b| at < b) {
-                *budget = Some(at);
-                answer_cut = true;
-            }
-        }
-    })
-    .await;
-    if spent {
-        stats.down_cuts.fetch_add(1, Ordering::Relaxed);
-        if answer_cut {
-            stats.report_answers_cut.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-    end
-}
-
-/// The request line at the start of a chunk, if the chunk starts a request.
-fn request_line(chunk: &[u8]) -> Option<&[u8]> {
-    const METHODS: [&[u8]; 5] = [b"GET ", b"HEAD ", b"PUT ", b"POST ", b"DELETE "];
-    METHODS
-        .iter()
-        .any(|m| chunk.starts_with(m))
-        .then(|| chunk.split(|b| *b == b'\r').next().unwrap_or(chunk))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,6 +184,7 @@ async fn five_hundred_reports_through_a_proxy_that_cuts_connections() {
             down_cut: 0.4,
             down_budget: 32 * 1024,
             report_answer_cut: 0.5,
+            ..Faults::NONE
         },
         seed,
     )

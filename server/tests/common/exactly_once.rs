@@ -35,27 +35,39 @@ fn rows<T, C: FromIterator<T>>(
 /// phone report synced with its ledger status known. The server side is read through its
 /// repository (the same trait the server runs on), never with SQL on its file.
 pub async fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
-    let p = rusqlite::Connection::open(phone.join("hazardsnap.db")).expect("phone db");
-    let check: String = p
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity");
-    assert_eq!(check, "ok", "phone database");
-    let phone_reports: Vec<(String, String, Option<String>, Option<String>)> = rows(
-        &p,
-        "SELECT id, local_state, server_status, entry_number FROM reports",
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    );
+    assert_all_exactly_once(&[phone.to_path_buf()], server, expected).await;
+}
+
+/// [`assert_exactly_once`] for many phones of one server: `expected` reports on all phones
+/// together, and the server holds exactly those.
+pub async fn assert_all_exactly_once(phones: &[PathBuf], server: &Path, expected: usize) {
+    let mut phone_reports = Vec::new();
+    let mut phone_photos = Vec::new();
+    for phone in phones {
+        let p = rusqlite::Connection::open(phone.join("hazardsnap.db")).expect("phone db");
+        let check: String = p
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity");
+        assert_eq!(check, "ok", "phone database {}", phone.display());
+        let reports: Vec<(String, String, Option<String>, Option<String>)> = rows(
+            &p,
+            "SELECT id, local_state, server_status, entry_number FROM reports",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        );
+        phone_reports.extend(reports);
+        let photos: Vec<(String, String)> = rows(
+            &p,
+            "SELECT report_id, sha256 FROM photos ORDER BY report_id, position",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        );
+        phone_photos.extend(photos.into_iter().map(|(r, s)| (phone.clone(), r, s)));
+    }
     assert_eq!(phone_reports.len(), expected, "phone reports");
     for (id, state, status, number) in &phone_reports {
         assert_eq!(state, "synced", "report {id}");
         assert!(status.is_some(), "report {id}: server status unknown");
         assert!(number.is_some(), "report {id}: ledger number unknown");
     }
-    let phone_photos: Vec<(String, String)> = rows(
-        &p,
-        "SELECT report_id, sha256 FROM photos ORDER BY report_id, position",
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    );
 
     let repo: std::sync::Arc<dyn hazardsnap_ledger::Repository> = std::sync::Arc::new(
         hazardsnap_server::sqlite::SqliteRepository::open(
@@ -111,7 +123,7 @@ pub async fn assert_exactly_once(phone: &Path, server: &Path, expected: usize) {
         })
         .collect();
     assert_eq!(server_photos.len(), phone_photos.len());
-    for (report, sha) in &phone_photos {
+    for (phone, report, sha) in &phone_photos {
         assert!(
             server_photos.contains(&(report.clone(), sha.clone())),
             "report {report} lacks photo {sha} on the server"

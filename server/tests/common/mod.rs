@@ -385,6 +385,8 @@ impl TestServer {
         config.device_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
         config.device_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
         config.enroll_per_minute = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        config.client_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
+        config.client_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
         tune(&mut config);
         let clock = Arc::new(TestClock::new());
         let listen = config.listen;
@@ -459,13 +461,39 @@ impl Drop for ServerProcess {
 impl ServerProcess {
     /// Starts `hazardsnap-server serve` on `data` and waits until it listens.
     pub fn start(data: &Path) -> ServerProcess {
+        ServerProcess::spawn(data, &[], "warn", std::process::Stdio::null())
+    }
+
+    /// Like [`ServerProcess::start`], with more arguments to `serve`.
+    pub fn start_with(data: &Path, args: &[&str]) -> ServerProcess {
+        ServerProcess::spawn(data, args, "warn", std::process::Stdio::null())
+    }
+
+    /// Like [`ServerProcess::start`], its log at `filter` (an `EnvFilter`, e.g. `debug`)
+    /// appended to the file `log`.
+    pub fn start_logged(data: &Path, log: &Path, filter: &str) -> ServerProcess {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("log file");
+        ServerProcess::spawn(data, &[], filter, file.into())
+    }
+
+    fn spawn(
+        data: &Path,
+        args: &[&str],
+        filter: &str,
+        stderr: std::process::Stdio,
+    ) -> ServerProcess {
         use std::io::BufRead;
         let child = std::process::Command::new(server_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
-            .env("RUST_LOG", "warn")
+            .args(args)
+            .env("RUST_LOG", filter)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn server");
         // Owned by the guard at once, so that a failed start still reaps it.

@@ -3,7 +3,8 @@
 //! and the officers' multipart forms (after-photos of a rectification) — each named for its
 //! rule: the type is judged by the content, sizes are limited before the body is read, pixels
 //! are limited, stored names are the server's, each device has a quota, each client address a
-//! request limit, and the address is written nowhere. Metadata stripping is tested with the
+//! request limit, and the address is written nowhere (`client_address_logs.rs`, a process of
+//! its own to capture every log). Metadata stripping is tested with the
 //! photo pipeline (`crates/photo`), the rest of the hostile input in `bad_input.rs`. The last
 //! test runs the after-photo upload's fuzz driver over its seed corpus (`fuzz/corpus/upload/`)
 //! on stable.
@@ -13,13 +14,13 @@ mod common;
 #[path = "common/upload_driver.rs"]
 mod upload_driver;
 
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use common::officer::plan;
-use common::{TestServer, assert_error, hazard, jpeg, photo_ref, sha256_hex};
+use common::{
+    TestServer, assert_error, client_from, files_under, hazard, jpeg, photo_ref, sha256_hex,
+};
 use hazardsnap_server::Config;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -263,24 +264,6 @@ fn jpeg_bomb() -> Vec<u8> {
 const SVG: &[u8] =
     br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#;
 const HTML: &[u8] = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>";
-
-/// Every file under `dir`.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
 
 fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap()
@@ -619,14 +602,6 @@ async fn the_photo_quota_counts_bytes() {
     s.stop().await;
 }
 
-/// A client bound to another loopback address: another client address to the server.
-fn client_from(ip: [u8; 4]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(IpAddr::from(ip))
-        .build()
-        .unwrap()
-}
-
 /// OWASP: limit the rate of requests, per device (`bad_input.rs`:
 /// `a_device_that_sends_too_fast_is_slowed_down`) and per client address, before any token is
 /// looked up or any body read, for the routes that need no token too.
@@ -720,122 +695,6 @@ async fn each_client_address_has_its_own_request_limit() {
         .unwrap();
     assert_eq!(r.status(), 201);
     s.stop().await;
-}
-
-/// Logs written into memory, to be searched.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-    }
-}
-
-/// Whether any file under `dir` holds `needle`: the file's name and bytes.
-fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
-    files_under(dir)
-        .into_iter()
-        .filter(|f| {
-            f.to_string_lossy().contains(needle)
-                || std::fs::read(f)
-                    .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        })
-        .collect()
-}
-
-/// The client address limits requests without being kept: after a phone's and an officer's
-/// whole day from one address (enrollment, an upload, reports, failed and successful logins,
-/// a page's form, an unknown route), neither the database (its file, its WAL), nor any other
-/// file of the data folder, nor the logs at their most verbose hold the address. (Regression:
-/// at `RUST_LOG=trace` axum's accept loop logged every connection's peer address; the
-/// server's log filter now holds that target at `debug`.)
-#[tokio::test]
-async fn client_addresses_are_stored_nowhere() {
-    const ADDRESS: [u8; 4] = [127, 83, 201, 57];
-    const TEXT: &str = "127.83.201.57";
-    let logs = Logs::default();
-    let writer = logs.clone();
-    // The server's own filter at its most verbose (what `RUST_LOG=trace` gives).
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(hazardsnap_server::log_filter(Some("trace")))
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // The test's runtime runs the server's tasks on this thread: they log here.
-    let _logging = tracing::subscriber::set_default(subscriber);
-
-    let s = TestServer::start().await;
-    let client = client_from(ADDRESS);
-    let r = client
-        .post(s.url("/api/v1/enroll"))
-        .json(&json!({"code": E001, "device_name": "测试手机"}))
-        .send()
-        .await
-        .unwrap();
-    let phone: Value = r.json().await.unwrap();
-    let token = phone["token"].as_str().unwrap();
-    let photo = jpeg(51, 96, 72);
-    let r = client
-        .put(s.url(&format!("/api/v1/photos/{}", sha256_hex(&photo))))
-        .bearer_auth(token)
-        .body(photo.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let r = client
-        .post(s.url("/api/v1/reports"))
-        .bearer_auth(token)
-        .json(&json!({"version": hazardsnap_model::PROTOCOL_VERSION,
-            "reports": [hazard(vec![photo_ref(&photo, 96, 72)])]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    for password in ["wrong-password", OFFICER.1] {
-        client
-            .post(s.url("/api/v1/session"))
-            .json(&json!({"username": OFFICER.0, "password": password}))
-            .send()
-            .await
-            .unwrap();
-    }
-    client
-        .post(s.url("/login"))
-        .header("origin", s.base.clone())
-        .form(&[("username", OFFICER.0), ("password", "wrong-again")])
-        .send()
-        .await
-        .unwrap();
-    client.get(s.url("/no/such/page")).send().await.unwrap();
-
-    let log = logs.text();
-    assert!(
-        log.contains("photo stored"),
-        "the logs were captured: {log}"
-    );
-    assert!(log.contains("failed officer login"), "{log}");
-    let leaks: Vec<&str> = log.lines().filter(|l| l.contains(TEXT)).collect();
-    assert!(leaks.is_empty(), "the address in the logs: {leaks:#?}");
-    let running = files_holding(s.data.path(), TEXT);
-    assert!(running.is_empty(), "the address in {running:?}");
-    let data = s.stop_keep_data().await;
-    let stopped = files_holding(data.path(), TEXT);
-    assert!(stopped.is_empty(), "the address in {stopped:?}");
 }
 
 /// The fuzz target of the after-photo upload (`fuzz/fuzz_targets/upload.rs`) over its seed

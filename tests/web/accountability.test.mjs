@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launch, openPage, login, shot, artifacts, api, token, jpeg, sendReport } from './harness.mjs';
+import { startServer, launch, openPage, login, shot, artifacts, api, token, jpeg, sendReport, withoutMetadata } from './harness.mjs';
 
 // A district of our own with workers in the roster (the demo roster has none).
 const ROSTER = `
@@ -145,7 +145,7 @@ async function hazard(fields = {}, device = phone) {
 
 /** Marks an entry rectified through the API, with an after-photo, by `who`. */
 async function rectify(who, id) {
-  const after = await jpeg(browser, seed++);
+  const after = withoutMetadata(await jpeg(browser, seed++));
   const sha = createHash('sha256').update(after).digest('hex');
   const put = await fetch(`${server.base}/api/v1/photos/${sha}`, { method: 'PUT',
     headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'image/jpeg' }, body: after });

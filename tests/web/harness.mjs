@@ -151,10 +151,33 @@ export async function jpeg(browser, seed) {
 }
 
 /**
+ * A JPEG without its metadata segments (APP1–APP15 but the Adobe APP14, comments), as the
+ * phone's pipeline sends it: Chromium's canvas encoder writes one.
+ */
+export function withoutMetadata(jpeg) {
+  const keep = [jpeg.subarray(0, 2)];
+  let pos = 2;
+  while (pos + 4 <= jpeg.length && jpeg[pos] === 0xff) {
+    const marker = jpeg[pos + 1];
+    if (marker === 0xda) { break; }
+    const end = pos + 2 + jpeg.readUInt16BE(pos + 2);
+    const adobe = marker === 0xee && jpeg.subarray(pos + 4, pos + 9).toString('latin1') === 'Adobe';
+    if (!((marker >= 0xe1 && marker <= 0xef && !adobe) || marker === 0xfe)) {
+      keep.push(jpeg.subarray(pos, end));
+    }
+    pos = end;
+  }
+  keep.push(jpeg.subarray(pos));
+  return Buffer.concat(keep);
+}
+
+/**
  * Sends one hazard from a phone: the photo first, then the report (the fields of `fields`
  * override the defaults). Resolves to the report's result (`entry_id`…).
  */
 export async function sendReport(base, device, photo, fields = {}) {
+  // The phone's pipeline drops every metadata segment, and the server refuses a photo with one.
+  photo = withoutMetadata(photo);
   const sha = createHash('sha256').update(photo).digest('hex');
   const put = await fetch(`${base}/api/v1/photos/${sha}`, { method: 'PUT',
     headers: { authorization: `Bearer ${device}`, 'content-type': 'image/jpeg' }, body: photo });

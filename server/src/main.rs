@@ -7,6 +7,7 @@
 //!                          [--client-rate-per-sec N] [--client-burst N]
 //!                          [--device-photos-per-day N] [--device-photo-mib-per-day N]
 //! hazardsnap-server org import [--data DIR] FILE
+//! hazardsnap-server backup [--data DIR] FILE
 //! ```
 
 use std::net::SocketAddr;
@@ -90,6 +91,15 @@ enum Command {
         /// may store over 24 hours (default 2048).
         #[arg(long, env = "HAZARDSNAP_DEVICE_PHOTO_MIB_PER_DAY")]
         device_photo_mib_per_day: Option<u64>,
+    },
+    /// 在线备份数据库（服务运行时也可），照片目录随后复制 / back the database up while the server
+    /// runs; copy the photo folder after it.
+    Backup {
+        /// 数据目录 / data folder.
+        #[arg(long, default_value = "./hazardsnap-data", env = "HAZARDSNAP_DATA")]
+        data: PathBuf,
+        /// 备份文件 / the backup file (replaced atomically).
+        file: PathBuf,
     },
     /// 组织名册 / the organisation roster.
     Org {
@@ -181,6 +191,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Scripts and tests read this line to learn the port when listening on port 0.
             println!("listening on http://{}", server.local_addr());
             server.run(shutdown).await?;
+            Ok(())
+        }
+        Command::Backup { data, file } => {
+            let s = tokio::task::spawn_blocking(move || {
+                hazardsnap_server::backup::backup(&data, &file)
+            })
+            .await??;
+            println!(
+                "已备份 {}（{} 字节，架构版本 {}）：{} 条报告，{} 个台账条目，{} 张照片；\
+                 照片目录只增不改，请在此后复制（rsync -a）/ backed up to {} ({} bytes, schema {}): \
+                 {} reports, {} ledger entries, {} photos; the photo folder only grows: copy it \
+                 after this (rsync -a)",
+                s.file.display(),
+                s.bytes,
+                s.schema_version,
+                s.reports,
+                s.entries,
+                s.photos,
+                s.file.display(),
+                s.bytes,
+                s.schema_version,
+                s.reports,
+                s.entries,
+                s.photos
+            );
+            if s.photos_missing > 0 {
+                anyhow::bail!(
+                    "备份中 {} 张照片在照片目录中找不到 / {} photos the backup names are missing from the photo folder",
+                    s.photos_missing,
+                    s.photos_missing
+                );
+            }
             Ok(())
         }
         Command::Org {

@@ -28,6 +28,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod openapi;
 pub mod org;
 pub mod photos;

@@ -30,6 +30,7 @@ use hazardsnap_ledger::Calendar;
     ),
     paths(
         system::healthz,
+        crate::metrics::metrics,
         system::openapi_json,
         enroll::enroll,
         photos::head_photo,

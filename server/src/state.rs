@@ -211,6 +211,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The configuration.
     pub config: Arc<Config>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -273,6 +275,7 @@ impl AppState {
             login_throttle: Arc::new(LoginThrottle::new()),
             clock: Arc::new(SystemClock),
             config: Arc::new(config),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         }
     }
 

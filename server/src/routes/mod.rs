@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
 
     let json = Router::new()
         .route("/healthz", get(system::healthz))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/api/openapi.json", get(system::openapi_json))
         .route("/api/v1/enroll", post(enroll::enroll))
         .route("/api/v1/reports", post(reports::submit_reports))
@@ -211,6 +212,11 @@ pub fn router(state: AppState) -> Router {
         .merge(json)
         .merge(pages)
         .merge(page_uploads)
+        // Routed requests are counted by their route's template (`crate::metrics`).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::record,
+        ))
         .fallback(not_found)
         // Every request draws from its client's limit first, before a token is looked up or
         // a body read; the client's address goes no further than this layer.

@@ -180,6 +180,7 @@ pub async fn put_photo(
         .staging
         .lease(&sha256)
         .ok_or(AppError::UploadInProgress)?;
+    let _receiving = state.metrics.upload_started();
     let received = receive(&state, &lease, offset, body, max).await?;
 
     if let Some(total) = total {
@@ -256,6 +257,7 @@ pub async fn put_photo(
         )
         .await?;
     tracing::info!(photo = %sha256, bytes, "photo stored");
+    state.metrics.photo_stored();
     Ok((
         StatusCode::CREATED,
         Json(PhotoStored {

@@ -96,5 +96,6 @@ pub async fn submit_reports(
         .filter(|r| r.outcome == SubmitOutcome::Accepted)
         .count();
     tracing::info!(device = %device.id, reports = results.len(), accepted, "report batch");
+    state.metrics.reports(results.iter().map(|r| r.outcome));
     Ok(Json(SubmitResults { results }))
 }

@@ -9,6 +9,9 @@
 //! hazardsnap-server org import [--data DIR] FILE
 //! hazardsnap-server backup [--data DIR] FILE
 //! ```
+//!
+//! Logs go to standard error, filtered by `RUST_LOG` (default `info`), as JSON lines when
+//! `HAZARDSNAP_LOG_FORMAT=json`.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -121,12 +124,21 @@ enum OrgCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(hazardsnap_server::log_filter(
-            std::env::var("RUST_LOG").ok().as_deref(),
-        ))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = hazardsnap_server::log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    // `HAZARDSNAP_LOG_FORMAT=json`: one JSON object per line (time, level, target, the
+    // event's fields and its request span) for a log collector; else lines for people.
+    let json = std::env::var("HAZARDSNAP_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

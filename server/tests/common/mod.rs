@@ -472,12 +472,22 @@ impl ServerProcess {
     /// Like [`ServerProcess::start`], its log at `filter` (an `EnvFilter`, e.g. `debug`)
     /// appended to the file `log`.
     pub fn start_logged(data: &Path, log: &Path, filter: &str) -> ServerProcess {
+        ServerProcess::start_logged_env(data, log, filter, &[])
+    }
+
+    /// Like [`ServerProcess::start_logged`], with more environment variables.
+    pub fn start_logged_env(
+        data: &Path,
+        log: &Path,
+        filter: &str,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .expect("log file");
-        ServerProcess::spawn(data, &[], filter, file.into())
+        ServerProcess::spawn_env(data, &[], env, filter, file.into())
     }
 
     fn spawn(
@@ -486,11 +496,22 @@ impl ServerProcess {
         filter: &str,
         stderr: std::process::Stdio,
     ) -> ServerProcess {
+        ServerProcess::spawn_env(data, args, &[], filter, stderr)
+    }
+
+    fn spawn_env(
+        data: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        filter: &str,
+        stderr: std::process::Stdio,
+    ) -> ServerProcess {
         use std::io::BufRead;
         let child = std::process::Command::new(server_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", filter)
             .stdout(std::process::Stdio::piped())
             .stderr(stderr)

@@ -13,7 +13,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{ROSTER, ServerProcess, hazard, jpeg, photo_ref, server_binary, sha256_hex};
+use common::{
+    ROSTER, ServerProcess, hazard, jpeg, org_import_text, photo_ref, server_binary, sha256_hex,
+};
 use hazardsnap_ledger::Repository;
 use hazardsnap_model::{PROTOCOL_VERSION, Scope};
 use hazardsnap_server::sqlite::SqliteRepository;
@@ -83,15 +85,7 @@ async fn phone(base: String, stop: Arc<AtomicBool>) -> u32 {
 async fn backups_taken_while_reports_arrive_are_whole_and_restore() {
     let work = tempfile::tempdir().expect("tempdir");
     let data = work.path().join("live");
-    let roster = work.path().join("roster.toml");
-    std::fs::write(&roster, ROSTER).expect("roster");
-    let out = Command::new(server_binary())
-        .args(["org", "import", "--data"])
-        .arg(&data)
-        .arg(&roster)
-        .output()
-        .expect("import");
-    assert!(out.status.success());
+    org_import_text(&data, ROSTER);
     let server = ServerProcess::start(&data);
     let stop = Arc::new(AtomicBool::new(false));
     let sender = tokio::spawn(phone(server.base(), stop.clone()));
@@ -231,13 +225,7 @@ async fn backups_taken_while_reports_arrive_are_whole_and_restore() {
 fn a_backup_that_cannot_be_written_leaves_nothing() {
     let work = tempfile::tempdir().expect("tempdir");
     let data = work.path().join("live");
-    let roster = work.path().join("roster.toml");
-    std::fs::write(&roster, ROSTER).expect("roster");
-    assert!(
-        run(&["org", "import", roster.to_str().expect("utf-8")], &data)
-            .status
-            .success()
-    );
+    org_import_text(&data, ROSTER);
     // No database: a clear refusal.
     let empty = work.path().join("empty");
     let out = run(&["backup", "x.sqlite3"], &empty);

@@ -5,32 +5,6 @@ mod common;
 
 use common::*;
 use hazardsnap_model::{PROTOCOL_VERSION, SubmitOutcome};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A PNG header declaring 60000×60000 pixels: a decompression bomb if anyone decoded it.
-fn png_bomb() -> Vec<u8> {
-    let img = image::GrayImage::new(1, 1);
-    let mut png = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    // IHDR data starts at byte 16: width then height, big-endian.
-    png[16..20].copy_from_slice(&60_000u32.to_be_bytes());
-    png[20..24].copy_from_slice(&60_000u32.to_be_bytes());
-    png
-}
-
-/// A real JPEG whose frame header claims 60000×60000 pixels.
-fn jpeg_bomb() -> Vec<u8> {
-    let mut j = jpeg(7, 64, 64);
-    let sof = j
-        .windows(2)
-        .position(|w| w[0] == 0xFF && (w[1] == 0xC0 || w[1] == 0xC2))
-        .expect("SOF marker");
-    // FFC0, length (2), precision (1), height (2), width (2).
-    j[sof + 5..sof + 7].copy_from_slice(&60_000u16.to_be_bytes());
-    j[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
-    j
-}
 
 #[tokio::test]
 async fn every_bad_input_is_a_json_4xx_and_stores_nothing() {
@@ -265,27 +239,16 @@ async fn every_bad_input_is_a_json_4xx_and_stores_nothing() {
 async fn an_oversize_upload_is_refused_before_its_body_is_read() {
     let s = TestServer::start().await;
     let e = s.enroll("E001-JOIN-7H3K").await;
-    let addr = s.base.trim_start_matches("http://").to_owned();
-    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
     // Headers announce 1 GB; not one body byte is sent. The answer must still come.
-    let head = format!(
-        "PUT /api/v1/photos/{} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Length: 1000000000\r\n\r\n",
-        "a".repeat(64),
-        e.token
-    );
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    let mut buf = vec![0u8; 4096];
-    let mut got = Vec::new();
-    while !String::from_utf8_lossy(&got).contains("payload_too_large") {
-        let n = tcp.read(&mut buf).await.unwrap();
-        assert!(
-            n > 0,
-            "closed without an answer: {}",
-            String::from_utf8_lossy(&got)
-        );
-        got.extend_from_slice(&buf[..n]);
-    }
-    let text = String::from_utf8_lossy(&got);
+    let auth = format!("Bearer {}", e.token);
+    let text = head_only_answer(
+        &s.base,
+        "PUT",
+        &format!("/api/v1/photos/{}", "a".repeat(64)),
+        &[("Authorization", &auth)],
+        1_000_000_000,
+    )
+    .await;
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(s.photo_files().is_empty());
     s.stop().await;

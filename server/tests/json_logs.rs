@@ -5,22 +5,14 @@
 
 mod common;
 
-use common::{ROSTER, ServerProcess, server_binary};
+use common::{ROSTER, ServerProcess, org_import_text};
 use serde_json::Value;
 
 #[tokio::test]
 async fn with_the_json_format_every_log_line_is_an_object_with_its_request() {
     let work = tempfile::tempdir().expect("tempdir");
     let data = work.path().join("data");
-    let roster = work.path().join("roster.toml");
-    std::fs::write(&roster, ROSTER).expect("roster");
-    let out = std::process::Command::new(server_binary())
-        .args(["org", "import", "--data"])
-        .arg(&data)
-        .arg(&roster)
-        .output()
-        .expect("import");
-    assert!(out.status.success());
+    org_import_text(&data, ROSTER);
     let log = work.path().join("server.log");
     let server =
         ServerProcess::start_logged_env(&data, &log, "info", &[("HAZARDSNAP_LOG_FORMAT", "json")]);

@@ -10,28 +10,11 @@ use std::process::Command;
 
 use std::sync::Arc;
 
-use common::{ROSTER, ServerProcess, encode, hazard, photo_ref, scene, sha256_hex};
+use common::{ROSTER, ServerProcess, encode, hazard, org_import, photo_ref, scene, sha256_hex};
 use hazardsnap_ledger::Repository;
 use hazardsnap_ledger::repo::query::{EnterpriseFilter, EntryOrder, EntryQuery};
 use hazardsnap_model::{EnrollResponse, PROTOCOL_VERSION, SubmitOutcome, SubmitResults};
 use uuid::Uuid;
-
-const BIN: &str = env!("CARGO_BIN_EXE_hazardsnap-server");
-
-fn import(data: &Path, roster: &Path) -> String {
-    let out = Command::new(BIN)
-        .args(["org", "import", "--data"])
-        .arg(data)
-        .arg(roster)
-        .output()
-        .expect("run org import");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// The server's repository over its database file: the same trait the server runs on, never
 /// SQL on its file.
@@ -92,10 +75,10 @@ fn org_import_twice_changes_nothing_and_a_changed_roster_deletes_nothing() {
     std::fs::write(&file, ROSTER).unwrap();
     let db = data.join("hazardsnap.sqlite3");
 
-    let first = import(&data, &file);
+    let first = org_import(&data, &file);
     assert!(first.contains("roster imported"), "{first}");
     let after_first = dump(&db);
-    let second = import(&data, &file);
+    let second = org_import(&data, &file);
     assert!(second.contains(" 0 rows changed"), "{second}");
     assert_eq!(dump(&db), after_first, "second import changed rows");
 
@@ -114,7 +97,7 @@ fn org_import_twice_changes_nothing_and_a_changed_roster_deletes_nothing() {
         );
     assert_ne!(changed, ROSTER);
     std::fs::write(&file, &changed).unwrap();
-    let third = import(&data, &file);
+    let third = org_import(&data, &file);
     assert!(!third.contains(" 0 rows changed"), "{third}");
     let (rt, repo) = (runtime(), repository(&db));
     let (name, code, user) = rt
@@ -144,7 +127,7 @@ fn org_import_twice_changes_nothing_and_a_changed_roster_deletes_nothing() {
     ));
     // And importing the changed file again is a no-op too.
     let before = dump(&db);
-    assert!(import(&data, &file).contains(" 0 rows changed"));
+    assert!(org_import(&data, &file).contains(" 0 rows changed"));
     assert_eq!(dump(&db), before);
 }
 
@@ -170,7 +153,7 @@ async fn sigkill_mid_ingest_then_restart_loses_nothing() {
     let data = dir.path().join("data");
     let file = dir.path().join("roster.toml");
     std::fs::write(&file, ROSTER).unwrap();
-    import(&data, &file);
+    org_import(&data, &file);
     let http = reqwest::Client::new();
 
     let mut proc = ServerProcess::start(&data);

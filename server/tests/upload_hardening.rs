@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 
 use common::officer::plan;
 use common::{
-    TestServer, assert_error, client_from, files_under, hazard, jpeg, photo_ref, sha256_hex,
+    TestServer, assert_error, client_from, files_under, hazard, head_only_answer, jpeg, jpeg_bomb,
+    photo_ref, png_bomb, sha256_hex,
 };
 use hazardsnap_server::Config;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 const E001: &str = "E001-JOIN-7H3K";
@@ -241,26 +241,6 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-/// A PNG header declaring 60000×60000 pixels: a decompression bomb if anyone decoded it.
-fn png_bomb() -> Vec<u8> {
-    let mut p = png(1, 1);
-    p[16..20].copy_from_slice(&60_000u32.to_be_bytes());
-    p[20..24].copy_from_slice(&60_000u32.to_be_bytes());
-    p
-}
-
-/// A real JPEG whose frame header claims 60000×60000 pixels.
-fn jpeg_bomb() -> Vec<u8> {
-    let mut j = jpeg(7, 64, 64);
-    let sof = j
-        .windows(2)
-        .position(|w| w[0] == 0xFF && (w[1] == 0xC0 || w[1] == 0xC2))
-        .expect("SOF marker");
-    j[sof + 5..sof + 7].copy_from_slice(&60_000u16.to_be_bytes());
-    j[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
-    j
-}
-
 const SVG: &[u8] =
     br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#;
 const HTML: &[u8] = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>";
@@ -382,30 +362,6 @@ async fn file_type_is_judged_by_content_not_by_name_or_declared_type() {
     s.stop().await;
 }
 
-/// Sends a request's head announcing `length` body bytes and not one of them; the answer.
-async fn head_only(s: &TestServer, path: &str, headers: &[(&str, &str)], length: u64) -> String {
-    let addr = s.base.trim_start_matches("http://").to_owned();
-    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {length}\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    let mut buf = vec![0u8; 4096];
-    let mut got = Vec::new();
-    while !String::from_utf8_lossy(&got).contains("payload_too_large") {
-        let n = tcp.read(&mut buf).await.unwrap();
-        assert!(
-            n > 0,
-            "closed without an answer: {}",
-            String::from_utf8_lossy(&got)
-        );
-        got.extend_from_slice(&buf[..n]);
-    }
-    String::from_utf8_lossy(&got).into_owned()
-}
-
 /// OWASP: limit the size, and refuse before the body is read. The photo API's own case is
 /// `bad_input.rs` (`an_oversize_upload_is_refused_before_its_body_is_read`); here the pages:
 /// the after-photo form above its limit (a report's photos), and any other form above the
@@ -418,8 +374,9 @@ async fn file_size_is_limited_before_the_body_is_read() {
     let origin = browser.base.trim_end_matches('/').to_owned();
     let multipart_type = format!("multipart/form-data; boundary={BOUNDARY}");
     let over_upload = hazardsnap_server::web::MAX_UPLOAD_FORM_BYTES as u64 + 1;
-    let text = head_only(
-        &s,
+    let text = head_only_answer(
+        &s.base,
+        "POST",
         &format!("/entries/{entry}/rectified"),
         &[
             ("Cookie", &browser.cookie),
@@ -431,8 +388,9 @@ async fn file_size_is_limited_before_the_body_is_read() {
     .await;
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     let over_form = Config::new().max_json_bytes as u64 + 1;
-    let text = head_only(
-        &s,
+    let text = head_only_answer(
+        &s.base,
+        "POST",
         "/login",
         &[
             ("Origin", &origin),

@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 use common::exactly_once::assert_all_exactly_once;
 use common::officer::DISTRICT;
 use common::{ServerProcess, encode, scene, server_binary, sha256_hex};
+use hazardsnap_model::{Category, Labelled};
 use hazardsnap_tests::fault_proxy::{FaultProxy, Faults};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -178,17 +179,6 @@ impl Plan {
         }
     }
 }
-
-const CATEGORIES: [&str; 8] = [
-    "rules",
-    "standard_work",
-    "equipment_guarding",
-    "ppe",
-    "fixed_position",
-    "key_points",
-    "occupational_health",
-    "other",
-];
 
 fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -422,7 +412,7 @@ async fn phone_life(
             let (sk, kk) = w.scene_of(phone, have);
             let photo = w.photos.join(format!("{sk}-{kk}.jpg"));
             let note = w.note(phone, have);
-            let category = CATEGORIES[kk as usize % CATEGORIES.len()];
+            let category = Category::ALL[kk as usize % Category::ALL.len()].wire_name();
             let photo = photo.to_string_lossy().into_owned();
             let args = ["capture", &photo, "--note", &note, "--category", category];
             match phone_command(&data, &args, killing(&mut rng)).await {
@@ -791,22 +781,6 @@ struct Outcome {
     ledger: Vec<Compared>,
 }
 
-fn import_roster(data: &Path, dir: &Path) {
-    let roster = dir.join("roster.toml");
-    std::fs::write(&roster, DISTRICT).expect("roster");
-    let out = std::process::Command::new(server_binary())
-        .args(["org", "import", "--data"])
-        .arg(data)
-        .arg(&roster)
-        .output()
-        .expect("org import");
-    assert!(
-        out.status.success(),
-        "org import: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Runs the workload in `dir`: with chaos (faults, kills, for `run.chaos`) or calm, each phone
 /// capturing up to `targets[p]` reports; then settles and reads the ledger back.
 async fn run_workload(
@@ -819,7 +793,7 @@ async fn run_workload(
     let run = w.run;
     let data = dir.join("server");
     std::fs::create_dir_all(dir).expect("run folder");
-    import_roster(&data, dir);
+    common::org_import_text(&data, DISTRICT);
     let server = ServerProcess::start_with(&data, SERVER_ARGS);
     let proxy = Arc::new(
         FaultProxy::start(

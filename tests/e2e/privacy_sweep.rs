@@ -23,7 +23,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use common::officer::DISTRICT;
-use common::{ServerProcess, fast_tempdir, server_binary, sha256_hex};
+use common::{ServerProcess, fast_tempdir, sha256_hex};
 use hazardsnap_model::{PROTOCOL_VERSION, ReportSubmission};
 use serde_json::{Value, json};
 
@@ -162,15 +162,8 @@ async fn ok_bytes(r: reqwest::Response, what: &str) -> Vec<u8> {
 fn captured(camera: &[u8]) -> (Vec<u8>, hazardsnap_model::PhotoRef) {
     let out = hazardsnap_photo::process(camera, &hazardsnap_photo::PipelineConfig::default())
         .expect("pipeline");
-    let photo = out.stored.clone();
-    let r = hazardsnap_model::PhotoRef {
-        sha256: sha256_hex(&photo),
-        bytes: photo.len() as u64,
-        width: out.width,
-        height: out.height,
-        phash: None,
-    };
-    (photo, r)
+    let r = common::photo_ref(&out.stored, out.width, out.height);
+    (out.stored, r)
 }
 
 fn report(photo: hazardsnap_model::PhotoRef, note: &str, anonymous: bool) -> ReportSubmission {
@@ -185,15 +178,7 @@ fn report(photo: hazardsnap_model::PhotoRef, note: &str, anonymous: bool) -> Rep
 async fn no_address_agent_or_mobile_number_anywhere_and_no_photo_metadata() {
     let work = fast_tempdir();
     let data = work.path().join("server");
-    let roster = work.path().join("roster.toml");
-    std::fs::write(&roster, DISTRICT).expect("roster");
-    let out = std::process::Command::new(server_binary())
-        .args(["org", "import", "--data"])
-        .arg(&data)
-        .arg(&roster)
-        .output()
-        .expect("org import");
-    assert!(out.status.success());
+    common::org_import_text(&data, DISTRICT);
     let log = work.path().join("server.log");
     // Everything the server's own crates say, and the HTTP layers' requests and answers.
     let server = ServerProcess::start_logged(&data, &log, "debug");

@@ -19,7 +19,6 @@ mod common;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -219,19 +218,7 @@ async fn a_thousand_reports_while_the_server_is_killed_and_restarted() {
     let seed = seed("server SIGKILL");
     let work = fast_tempdir();
     let data = work.path().join("server");
-    let roster = work.path().join("roster.toml");
-    std::fs::write(&roster, ROSTER).expect("roster");
-    let out = Command::new(common::server_binary())
-        .args(["org", "import", "--data"])
-        .arg(&data)
-        .arg(&roster)
-        .output()
-        .expect("org import");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::org_import_text(&data, ROSTER);
 
     let phone_dir = work.path().join("phone");
     let core = phone_with_reports(&phone_dir, REPORTS, 50_000).await;

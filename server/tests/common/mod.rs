@@ -180,27 +180,16 @@ impl TestServer {
 
     /// Every file under the data folder's photo and upload folders, with sizes.
     pub fn photo_files(&self) -> Vec<(PathBuf, u64)> {
-        let mut out = Vec::new();
-        for sub in ["photos", "uploads"] {
-            walk(&self.data.path().join(sub), &mut out);
-        }
+        let mut out: Vec<(PathBuf, u64)> = ["photos", "uploads"]
+            .iter()
+            .flat_map(|sub| files_under(&self.data.path().join(sub)))
+            .map(|p| {
+                let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                (p, len)
+            })
+            .collect();
         out.sort();
         out
-    }
-}
-
-fn walk(dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            let len = e.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push((p, len));
-        }
     }
 }
 
@@ -442,6 +431,67 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
+/// `hazardsnap-server org import --data DATA ROSTER`, which must succeed; what it printed.
+pub fn org_import(data: &Path, roster: &Path) -> String {
+    let out = std::process::Command::new(server_binary())
+        .args(["org", "import", "--data"])
+        .arg(data)
+        .arg(roster)
+        .output()
+        .expect("run org import");
+    assert!(
+        out.status.success(),
+        "org import: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Writes the roster `toml` beside the data folder `data` (`DATA.roster.toml`) and imports it
+/// ([`org_import`]).
+pub fn org_import_text(data: &Path, toml: &str) -> String {
+    let file = data.with_extension("roster.toml");
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).expect("roster folder");
+    }
+    std::fs::write(&file, toml).expect("roster file");
+    org_import(data, &file)
+}
+
+/// Sends `method path` with a head announcing `length` body bytes (and `headers`) and not
+/// one of them; the answer, read until it names `payload_too_large` (a server that waited for
+/// the body would never answer, and the test would hang rather than pass).
+pub async fn head_only_answer(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    length: u64,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {length}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let mut got = Vec::new();
+    while !String::from_utf8_lossy(&got).contains("payload_too_large") {
+        let n = tcp.read(&mut buf).await.unwrap();
+        assert!(
+            n > 0,
+            "closed without an answer: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
 /// The real `hazardsnap-server` binary serving a data folder on a free loopback port; killed
 /// and reaped when dropped, so a failing test leaves no server behind.
 pub struct ServerProcess {
@@ -575,4 +625,29 @@ pub fn client_from(ip: [u8; 4]) -> reqwest::Client {
         .local_address(std::net::IpAddr::from(ip))
         .build()
         .unwrap()
+}
+
+/// A PNG header declaring 60000×60000 pixels: a decompression bomb if anyone decoded it.
+pub fn png_bomb() -> Vec<u8> {
+    let img = image::GrayImage::new(1, 1);
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    // IHDR data starts at byte 16: width then height, big-endian.
+    png[16..20].copy_from_slice(&60_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&60_000u32.to_be_bytes());
+    png
+}
+
+/// A real JPEG whose frame header claims 60000×60000 pixels.
+pub fn jpeg_bomb() -> Vec<u8> {
+    let mut j = jpeg(7, 64, 64);
+    let sof = j
+        .windows(2)
+        .position(|w| w[0] == 0xFF && (w[1] == 0xC0 || w[1] == 0xC2))
+        .expect("SOF marker");
+    // FFC0, length (2), precision (1), height (2), width (2).
+    j[sof + 5..sof + 7].copy_from_slice(&60_000u16.to_be_bytes());
+    j[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
+    j
 }

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod org;
 pub mod photos;
+pub mod postgres;
 pub mod quota;
 pub mod routes;
 pub mod sqlite;

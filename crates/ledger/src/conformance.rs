@@ -63,6 +63,7 @@ macro_rules! repository_conformance {
             reports_photos_and_links,
             photo_uploads_count_per_device_since_a_moment,
             history_and_feed_keep_their_order,
+            cursors_never_skip_a_late_commit,
             suggestions_reveals_and_draws,
             the_open_index_follows_every_change,
             a_failed_unit_of_work_leaves_nothing,
@@ -1116,6 +1117,118 @@ pub async fn history_and_feed_keep_their_order(repo: Arc<dyn Repository>) {
     assert_eq!(
         read(&repo, |tx| tx.webhook_cursor("hook")).await,
         Some(cursor)
+    );
+}
+
+/// The change feed's and the history's cursors with several writers at once: a reader that
+/// follows them (`feed_events(after)`, `history_after(after)`) while the writers commit sees
+/// every event exactly once. A backend with concurrent writers must hand out cursors in commit
+/// order: with a plain sequence, a writer that draws its number first and commits last is
+/// skipped by a reader who already moved past a later number.
+pub async fn cursors_never_skip_a_late_commit(repo: Arc<dyn Repository>) {
+    const WRITERS: usize = 6;
+    const UNITS: usize = 30;
+    write(&repo, organisation).await;
+    let p = photo(1);
+    let (e, report, dev) = write(&repo, move |tx| {
+        tx.insert_photo(&p, t(1, 0))?;
+        let dev = device(tx, "E001", 4)?;
+        let e = entry("E001", 1, LedgerStatus::PendingReview, t(5, 0));
+        tx.insert_entry(&e)?;
+        let s = submission(ReportKind::Hazard, &p, t(5, 0));
+        tx.insert_report(&NewReport {
+            submission: s.clone(),
+            device_id: dev,
+            enterprise: "E001".into(),
+            received_at: t(5, 0),
+            content_sha256: "c".into(),
+        })?;
+        Ok((e.id, s.id, dev))
+    })
+    .await;
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (repo, done) = (repo.clone(), done.clone());
+        tokio::spawn(async move {
+            let (mut feed_cursor, mut history_cursor) = (0i64, 0i64);
+            let (mut feed, mut history) = (Vec::new(), Vec::new());
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let (f, h) = read(&repo, move |tx| {
+                    Ok((
+                        tx.feed_events(dev, feed_cursor, 1000)?,
+                        tx.history_after(history_cursor, 1000)?,
+                    ))
+                })
+                .await;
+                if let Some(last) = f.last() {
+                    feed_cursor = last.0;
+                }
+                if let Some(last) = h.last() {
+                    history_cursor = last.seq;
+                }
+                feed.extend(f.into_iter().map(|(_, ev)| ev.reason.unwrap_or_default()));
+                history.extend(h.into_iter().map(|i| i.event.details.unwrap_or_default()));
+                if finished {
+                    return (feed, history);
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let repo = repo.clone();
+            tokio::spawn(async move {
+                for u in 0..UNITS {
+                    let name = format!("w{w}-u{u}");
+                    write(&repo, move |tx| {
+                        tx.append_history(
+                            e,
+                            &HistoryEvent {
+                                at: t(6, 0),
+                                actor: Some("officer".into()),
+                                action: "note".into(),
+                                from_status: None,
+                                to_status: LedgerStatus::PendingReview,
+                                details: Some(name.clone()),
+                            },
+                        )?;
+                        tx.append_feed(&FeedEvent {
+                            report_id: report,
+                            device_id: dev,
+                            status: LedgerStatus::PendingReview,
+                            entry_id: e,
+                            entry_number: "E001-2026-0001".into(),
+                            merged_into: None,
+                            reason: Some(name),
+                            suggestion: None,
+                            at: t(6, 0),
+                        })
+                    })
+                    .await;
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.expect("writer");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (mut feed, mut history) = reader.await.expect("reader");
+    let expected: Vec<String> = {
+        let mut v: Vec<String> = (0..WRITERS)
+            .flat_map(|w| (0..UNITS).map(move |u| format!("w{w}-u{u}")))
+            .collect();
+        v.sort();
+        v
+    };
+    feed.sort();
+    history.sort();
+    assert_eq!(feed, expected, "the feed's reader saw each event once");
+    assert_eq!(
+        history, expected,
+        "the history's reader saw each event once"
     );
 }
 

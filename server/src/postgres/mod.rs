@@ -89,8 +89,8 @@ impl PgRepository {
     /// the key=value form) and migrates the database to the current schema under an advisory
     /// lock.
     pub async fn connect(url: &str) -> RepoResult<PgRepository> {
-        let config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| RepoError::Database(Box::new(e)))?;
+        let config =
+            tokio_postgres::Config::from_str(url).map_err(|e| RepoError::Database(Box::new(e)))?;
         let manager = Manager::from_config(
             config,
             tokio_postgres::NoTls,
@@ -267,7 +267,8 @@ mod tests {
                     return std::sync::Arc::new(
                         crate::sqlite::SqliteRepository::open(_dir.join("c.sqlite3"))
                             .expect("open"),
-                    ) as std::sync::Arc<dyn hazardsnap_ledger::Repository>;
+                    )
+                        as std::sync::Arc<dyn hazardsnap_ledger::Repository>;
                 }
             };
             let repo = tokio::task::block_in_place(|| {

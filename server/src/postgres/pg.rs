@@ -202,11 +202,6 @@ impl<'c> Pg<'c> {
         }
     }
 
-    /// Whether this is a write transaction.
-    pub(crate) fn is_write(&self) -> bool {
-        self.write
-    }
-
     fn prepare(&self, sql: &str) -> RepoResult<tokio_postgres::Statement> {
         let sql = placeholders(sql);
         self.rt
@@ -227,13 +222,17 @@ impl<'c> Pg<'c> {
         args: &[&(dyn ToSql + Sync)],
     ) -> RepoResult<Option<Row>> {
         let st = self.prepare(sql)?;
-        self.rt.block_on(self.client.query_opt(&st, args)).map_err(db)
+        self.rt
+            .block_on(self.client.query_opt(&st, args))
+            .map_err(db)
     }
 
     /// Exactly one row of a statement with typed arguments.
     pub(crate) fn query_one(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> RepoResult<Row> {
         let st = self.prepare(sql)?;
-        self.rt.block_on(self.client.query_one(&st, args)).map_err(db)
+        self.rt
+            .block_on(self.client.query_one(&st, args))
+            .map_err(db)
     }
 
     /// Runs a statement with typed arguments; the rows it changed.
@@ -247,18 +246,6 @@ impl<'c> Pg<'c> {
         let args: Vec<&(dyn ToSql + Sync)> =
             q.args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
         self.query(&q.sql, &args)
-    }
-
-    /// Runs a built statement; the rows it changed.
-    pub(crate) fn execute_q(&self, q: &super::sql::Q) -> RepoResult<u64> {
-        let args: Vec<&(dyn ToSql + Sync)> =
-            q.args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
-        self.execute(&q.sql, &args)
-    }
-
-    /// Runs SQL text without arguments (several statements allowed).
-    pub(crate) fn batch(&self, sql: &str) -> RepoResult<()> {
-        self.rt.block_on(self.client.batch_execute(sql)).map_err(db)
     }
 
     /// Takes (once per transaction) the lock that serialises filing into `enterprise`'s

@@ -271,10 +271,12 @@ CREATE TABLE dedup_open_reports (
     PRIMARY KEY (enterprise, report_id)
 );
 
-CREATE INDEX dedup_open_site ON dedup_open_reports(enterprise, site_code, captured_at)
+CREATE INDEX dedup_open_site
+    ON dedup_open_reports(enterprise, site_code, captured_at, report_id)
     WHERE site_code IS NOT NULL;
 
-CREATE INDEX dedup_open_cell ON dedup_open_reports(enterprise, location_cell, captured_at)
+CREATE INDEX dedup_open_cell
+    ON dedup_open_reports(enterprise, location_cell, captured_at, report_id)
     WHERE location_cell IS NOT NULL;
 
 CREATE TABLE dedup_open_photos (
@@ -347,6 +349,154 @@ CREATE TABLE webhook_cursors (
 
 CREATE INDEX photos_uploaded_by ON photos(uploaded_by, uploaded_at)
     WHERE uploaded_by IS NOT NULL;
+
+-- The logs are append-only (SQLite's `RAISE(ABORT, …)` triggers): a row is never changed or
+-- removed, TRUNCATE included.
+CREATE FUNCTION refuse_change_of_log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+END
+$$;
+
+CREATE TRIGGER entry_history_append_only BEFORE UPDATE OR DELETE ON entry_history
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_of_log();
+CREATE TRIGGER entry_history_append_only_t BEFORE TRUNCATE ON entry_history
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change_of_log();
+CREATE TRIGGER report_events_append_only BEFORE UPDATE OR DELETE ON report_events
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_of_log();
+CREATE TRIGGER report_events_append_only_t BEFORE TRUNCATE ON report_events
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change_of_log();
+CREATE TRIGGER reveal_audit_append_only BEFORE UPDATE OR DELETE ON reveal_audit
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_of_log();
+CREATE TRIGGER reveal_audit_append_only_t BEFORE TRUNCATE ON reveal_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change_of_log();
+CREATE TRIGGER supervision_draws_append_only BEFORE UPDATE OR DELETE ON supervision_draws
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_of_log();
+CREATE TRIGGER supervision_draws_append_only_t BEFORE TRUNCATE ON supervision_draws
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change_of_log();
+
+-- The open-entry index of deduplication (在办条目查重索引), kept by triggers as SQLite's
+-- migration 5 keeps it (`crate::postgres::dedup` says why and how): what SQLite's refresh
+-- trigger does is the function `dedup_open_refresh`, and every trigger calls it directly
+-- instead of touching `reports.entry_id`. The open statuses and the band keys are restated
+-- as SQLite restates them; `open_index_drift` checks them against the Rust definitions.
+INSERT INTO dedup_bands (band)
+    VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15);
+
+-- Removes report `old_id` (indexed under `old_enterprise`) from the index, then indexes
+-- report `new_id` as it now is if it is a hazard in an open entry. The caller holds the row
+-- lock of report `new_id`; the entry is read `FOR SHARE`, so a concurrent change of its
+-- status or number waits for this transaction, or this refresh waits for that one and reads
+-- the status it committed.
+CREATE FUNCTION dedup_open_refresh(old_enterprise TEXT, old_id TEXT, new_id TEXT)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r RECORD;
+    e RECORD;
+BEGIN
+    DELETE FROM dedup_open_keys WHERE report_id = old_id;
+    DELETE FROM dedup_open_photos WHERE enterprise = old_enterprise AND report_id = old_id;
+    DELETE FROM dedup_open_reports WHERE enterprise = old_enterprise AND report_id = old_id;
+    SELECT id, enterprise, entry_id, kind, site_code, location_cell, captured_at, received_at,
+           submission
+        INTO r FROM reports WHERE id = new_id;
+    IF NOT FOUND OR r.entry_id IS NULL OR r.kind <> 'hazard' THEN
+        RETURN;
+    END IF;
+    SELECT id, number, status INTO e FROM ledger_entries WHERE id = r.entry_id FOR SHARE;
+    IF NOT FOUND
+       OR e.status NOT IN ('pending_review', 'rectifying', 'awaiting_verification') THEN
+        RETURN;
+    END IF;
+    INSERT INTO dedup_open_reports (enterprise, report_id, entry_id, entry_number, site_code,
+                                    location_cell, captured_at, received_at, submission)
+        VALUES (r.enterprise, r.id, e.id, e.number, r.site_code, r.location_cell,
+                r.captured_at, r.received_at, r.submission);
+    INSERT INTO dedup_open_photos (enterprise, report_id, position, sha256, phash, scene)
+        SELECT r.enterprise, r.id, rp.position, p.sha256, p.phash, p.scene
+        FROM report_photos rp JOIN photos p ON p.sha256 = rp.sha256
+        WHERE rp.report_id = r.id;
+    INSERT INTO dedup_open_keys (enterprise, key, report_id)
+        SELECT o.enterprise,
+               (b.band << 16)
+             | (get_byte(o.phash, 2 * b.band::INT) << 8)
+             |  get_byte(o.phash, 2 * b.band::INT + 1),
+               o.report_id
+        FROM dedup_open_photos o, dedup_bands b
+        WHERE o.enterprise = r.enterprise AND o.report_id = r.id AND length(o.phash) = 32
+        ON CONFLICT DO NOTHING;
+END
+$$;
+
+-- A change of a column the index copies (SQLite's `dedup_open_refresh`). The statement
+-- holds the report's row lock.
+CREATE FUNCTION dedup_open_report_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM dedup_open_refresh(OLD.enterprise, OLD.id, NEW.id);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER dedup_open_refresh
+AFTER UPDATE OF entry_id, enterprise, location_cell, kind, site_code, captured_at, received_at,
+                submission ON reports
+FOR EACH ROW WHEN (OLD.entry_id IS NOT NULL OR NEW.entry_id IS NOT NULL)
+EXECUTE FUNCTION dedup_open_report_changed();
+
+-- A new report row, already in an entry.
+CREATE FUNCTION dedup_open_report_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM dedup_open_refresh(NEW.enterprise, NEW.id, NEW.id);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER dedup_open_report_inserted AFTER INSERT ON reports
+FOR EACH ROW WHEN (NEW.entry_id IS NOT NULL)
+EXECUTE FUNCTION dedup_open_report_inserted();
+
+-- A new photo link of a report in an entry: the report's row locked first (its newest
+-- version, so the enterprise it is indexed under is current).
+CREATE FUNCTION dedup_open_photo_linked() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ent TEXT;
+BEGIN
+    SELECT enterprise INTO ent FROM reports
+        WHERE id = NEW.report_id AND entry_id IS NOT NULL FOR NO KEY UPDATE;
+    IF FOUND THEN
+        PERFORM dedup_open_refresh(ent, NEW.report_id, NEW.report_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER dedup_open_photo_linked AFTER INSERT ON report_photos
+FOR EACH ROW EXECUTE FUNCTION dedup_open_photo_linked();
+
+-- An entry whose number changes, or whose status crosses between open and not open: each of
+-- its reports, their rows locked in id order (a report moved away meanwhile is skipped, one
+-- moved in has waited for this entry's lock and is seen).
+CREATE FUNCTION dedup_open_entry_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    rep RECORD;
+BEGIN
+    FOR rep IN SELECT id, enterprise FROM reports WHERE entry_id = NEW.id
+               ORDER BY id FOR NO KEY UPDATE
+    LOOP
+        PERFORM dedup_open_refresh(rep.enterprise, rep.id, rep.id);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER dedup_open_number AFTER UPDATE OF number ON ledger_entries
+FOR EACH ROW EXECUTE FUNCTION dedup_open_entry_changed();
+
+CREATE TRIGGER dedup_open_status AFTER UPDATE OF status ON ledger_entries
+FOR EACH ROW
+WHEN ((OLD.status IN ('pending_review', 'rectifying', 'awaiting_verification'))
+      <> (NEW.status IN ('pending_review', 'rectifying', 'awaiting_verification')))
+EXECUTE FUNCTION dedup_open_entry_changed();
 "#,
 ];
 
@@ -390,9 +540,7 @@ async fn migrate_locked(client: &tokio_postgres::Client) -> RepoResult<()> {
     }
     for (i, m) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = i as i64 + 1;
-        let sql = format!(
-            "BEGIN; {m}\n; UPDATE schema_version SET version = {version}; COMMIT;"
-        );
+        let sql = format!("BEGIN; {m}\n; UPDATE schema_version SET version = {version}; COMMIT;");
         if let Err(e) = client.batch_execute(&sql).await {
             let _ = client.batch_execute("ROLLBACK").await;
             return Err(db(e));

@@ -4,10 +4,10 @@
 //! its enterprise `en`, an order into `ORDER BY`. Each variant is translated mechanically and
 //! in this file only; what the variants mean is decided by the rules.
 
-use hazardsnap_ledger::repo::query::{EntryGroup, EntryOrder, EntryPredicate, Scope};
-use hazardsnap_model::Labelled;
 use super::pg::Value;
 use crate::sqlite::ts;
+use hazardsnap_ledger::repo::query::{EntryGroup, EntryOrder, EntryPredicate, Scope};
+use hazardsnap_model::Labelled;
 
 /// A piece of SQL with its positional arguments, built together so they cannot drift.
 #[derive(Debug, Default, Clone)]
@@ -244,7 +244,8 @@ pub(crate) fn order(o: EntryOrder) -> &'static str {
         EntryOrder::OldestFirst => " ORDER BY le.created_at, le.number",
         EntryOrder::Deadline => " ORDER BY le.deadline IS NULL, le.deadline, le.number",
         EntryOrder::Number => " ORDER BY le.number",
-        EntryOrder::ClosedAt => " ORDER BY le.closed_at, le.number",
+        // NULLS FIRST: where SQLite puts a never-closed entry.
+        EntryOrder::ClosedAt => " ORDER BY le.closed_at NULLS FIRST, le.number",
     }
 }
 

@@ -332,8 +332,22 @@ fn file_report(
     let filed = match s.kind {
         ReportKind::Hazard => {
             let incoming = facts(enterprise.clone(), s, tx.photo_fingerprints(photo_names)?);
-            let candidates = candidates(tx, &incoming, &settings.dedup)?;
-            let decision = hazardsnap_dedup::decide(&incoming, &candidates, &settings.dedup);
+            // With several writers (PostgreSQL replicas) an officer may close the chosen entry
+            // between the lookup and its lock: then the decision is taken again on what is
+            // open now, as if the close had come first (one server could file in no other way).
+            let decision = loop {
+                let candidates = candidates(tx, &incoming, &settings.dedup)?;
+                let decision = hazardsnap_dedup::decide(&incoming, &candidates, &settings.dedup);
+                if let Verdict::AutoMerge { entry, .. } = &decision.verdict {
+                    let open = tx
+                        .lock_entry(&Scope::All, *entry)?
+                        .is_some_and(|e| e.entry.status.is_open());
+                    if !open {
+                        continue;
+                    }
+                }
+                break decision;
+            };
             let detail = serde_json::json!({ "report_id": s.id.to_string(), "decision": decision })
                 .to_string();
             match &decision.verdict {
@@ -450,9 +464,10 @@ pub(crate) fn new_entry(
     }
 }
 
-/// Files the report into an existing open entry (自动合并): the report still counts (its
-/// worker took part, and may be the first finder), the ledger keeps one entry. A major report
-/// raises a general entry to major: the officer must not miss that a worker judged it major.
+/// Files the report into an existing open entry (自动合并), locked and found open by the
+/// caller: the report still counts (its worker took part, and may be the first finder), the
+/// ledger keeps one entry. A major report raises a general entry to major: the officer must not
+/// miss that a worker judged it major.
 fn join_entry(
     tx: &mut dyn WriteTx,
     s: &ReportSubmission,

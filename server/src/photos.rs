@@ -52,9 +52,20 @@ impl PhotoStore for FolderPhotoStore {
         if let Some(dir) = dest.parent() {
             tokio::fs::create_dir_all(dir).await?;
         }
-        // Same file system as staging (both under --data), so this is an atomic rename: the
+        // On the file system of staging (both under --data) this is an atomic rename: the
         // photo is either absent or complete, never half-written.
-        tokio::fs::rename(staged, &dest).await
+        match tokio::fs::rename(staged, &dest).await {
+            Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
+                // A folder on another file system (`--photos /mnt/shared`, one mount for every
+                // replica): copied under a temporary name, synced, renamed there.
+                let tmp = dest.with_extension(format!("part-{}", std::process::id()));
+                tokio::fs::copy(staged, &tmp).await?;
+                tokio::fs::File::open(&tmp).await?.sync_all().await?;
+                tokio::fs::rename(&tmp, &dest).await?;
+                tokio::fs::remove_file(staged).await
+            }
+            other => other,
+        }
     }
 
     async fn get(&self, sha256: &str) -> io::Result<Option<Vec<u8>>> {

@@ -6,9 +6,18 @@
 //!                          [--webhook-url URL --webhook-secret SECRET]
 //!                          [--client-rate-per-sec N] [--client-burst N]
 //!                          [--device-photos-per-day N] [--device-photo-mib-per-day N]
-//! hazardsnap-server org import [--data DIR] FILE
+//!                          [--database-url postgres://...] [--photos s3://BUCKET/PREFIX]
+//!                          [--config FILE]
+//! hazardsnap-server org import [--data DIR] [--database-url URL] FILE
+//! hazardsnap-server migrate-store --from DIR|URL --to URL|DIR [--photos s3://BUCKET/PREFIX]
 //! hazardsnap-server backup [--data DIR] FILE
 //! ```
+//!
+//! Every `serve` flag may also come from its environment variable (`HAZARDSNAP_` and the flag's
+//! name, e.g. `HAZARDSNAP_DATABASE_URL`) or from a TOML file (`--config FILE` or
+//! `HAZARDSNAP_CONFIG`, keys named like the flags: `database_url = "postgres://…"`); the command
+//! line wins over the environment, the environment over the file
+//! (`hazardsnap_server::config_file`).
 //!
 //! Logs go to standard error, filtered by `RUST_LOG` (default `info`), as JSON lines when
 //! `HAZARDSNAP_LOG_FORMAT=json`.
@@ -94,6 +103,33 @@ enum Command {
         /// may store over 24 hours (default 2048).
         #[arg(long, env = "HAZARDSNAP_DEVICE_PHOTO_MIB_PER_DAY")]
         device_photo_mib_per_day: Option<u64>,
+        /// PostgreSQL 数据库（代替内置 SQLite；多副本共用）/ PostgreSQL instead of the embedded
+        /// SQLite file (shared by several replicas).
+        #[arg(long, env = "HAZARDSNAP_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+        /// S3 兼容对象存储中的照片位置（代替数据目录中的照片；地址与密钥取自 AWS_* 环境变量）/
+        /// photos in S3-compatible storage instead of the data folder (endpoint and
+        /// credentials from the AWS_* environment).
+        #[arg(long, env = "HAZARDSNAP_PHOTOS")]
+        photos: Option<String>,
+        /// 配置文件（TOML，键名同参数名；命令行与环境变量优先）/ a TOML configuration file (keys
+        /// named like the flags; the command line and the environment win over it).
+        #[arg(long, env = "HAZARDSNAP_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// 把一个区县的全部数据复制到另一存储并逐表校验（可重复执行）/ copy a district's whole store
+    /// to another and verify it table by table (safe to re-run).
+    MigrateStore {
+        /// 来源：数据目录或 postgres:// 地址 / from: a data folder or a postgres:// URL.
+        #[arg(long)]
+        from: String,
+        /// 目标：postgres:// 地址或数据目录 / to: a postgres:// URL or a data folder.
+        #[arg(long)]
+        to: String,
+        /// 照片复制到此 S3 位置（不给则照片留在数据目录）/ copy the photos to this S3 location
+        /// (without it the photos stay in the data folder).
+        #[arg(long)]
+        photos: Option<String>,
     },
     /// 在线备份数据库（服务运行时也可），照片目录随后复制 / back the database up while the server
     /// runs; copy the photo folder after it.
@@ -118,6 +154,9 @@ enum OrgCommand {
         /// 数据目录 / data folder.
         #[arg(long, default_value = "./hazardsnap-data", env = "HAZARDSNAP_DATA")]
         data: PathBuf,
+        /// PostgreSQL 数据库（代替内置 SQLite）/ PostgreSQL instead of the embedded SQLite file.
+        #[arg(long, env = "HAZARDSNAP_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
         /// 名册 TOML 文件 / roster TOML file.
         file: PathBuf,
     },
@@ -139,7 +178,14 @@ fn main() -> ExitCode {
     } else {
         logs.init();
     }
-    let cli = Cli::parse();
+    let args = match hazardsnap_server::config_file::args_with_file(std::env::args_os().collect()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = Cli::parse_from(args);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -172,6 +218,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             client_burst,
             device_photos_per_day,
             device_photo_mib_per_day,
+            database_url,
+            photos,
+            config: _,
         } => {
             let shutdown = shutdown_signal();
             let defaults = Config::new();
@@ -193,9 +242,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 webhook: webhook_url.zip(webhook_secret).map(|(url, secret)| {
                     hazardsnap_server::webhooks::WebhookTarget { url, secret }
                 }),
+                database_url,
+                photos,
                 ..defaults
             };
-            let state = AppState::open(config)?;
+            let state = AppState::start(config).await?;
             if demo {
                 load_demo(&state).await?;
             }
@@ -203,6 +254,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Scripts and tests read this line to learn the port when listening on port 0.
             println!("listening on http://{}", server.local_addr());
             server.run(shutdown).await?;
+            Ok(())
+        }
+        Command::MigrateStore { from, to, photos } => {
+            let report =
+                hazardsnap_server::migrate::migrate_store(&from, &to, photos.as_deref()).await?;
+            print!("{report}");
             Ok(())
         }
         Command::Backup { data, file } => {
@@ -238,7 +295,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Org {
-            command: OrgCommand::Import { data, file },
+            command:
+                OrgCommand::Import {
+                    data,
+                    database_url,
+                    file,
+                },
         } => {
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 anyhow::anyhow!(
@@ -247,10 +309,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     file.display()
                 )
             })?;
-            let state = AppState::open(Config {
+            let state = AppState::start(Config {
                 data_dir: data,
+                database_url,
                 ..Config::new()
-            })?;
+            })
+            .await?;
             let s = import_roster_text(&state.ledger, &text).await?;
             println!(
                 "名册已导入：{} 个镇/街道，{} 家企业，{} 名工作人员，{} 个注册码；{} 行有变化 / roster imported: {} towns, {} enterprises, {} officers, {} enrollment codes; {} rows changed",

@@ -82,6 +82,12 @@ pub struct Config {
     pub calendar: Calendar,
     /// The day of the following month a town's monthly report is due (月报截止日, 1–28).
     pub monthly_due_day: u32,
+    /// PostgreSQL instead of the embedded SQLite file (`--database-url postgres://…`); the
+    /// data folder then keeps only the upload staging (and the photos, unless `photos`).
+    pub database_url: Option<String>,
+    /// S3-compatible storage for the photos instead of `DATA/photos` (`--photos
+    /// s3://bucket/prefix`; endpoint and credentials from the `AWS_*` environment).
+    pub photos: Option<String>,
 }
 
 const fn nz(n: u32) -> NonZeroU32 {
@@ -130,6 +136,8 @@ impl Config {
             webhook: None,
             dedup: DedupConfig::default(),
             calendar: Calendar::default(),
+            database_url: None,
+            photos: None,
         }
     }
 }
@@ -165,6 +173,15 @@ pub enum StartError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// The photo store a configuration names: the folder, or S3-compatible storage
+/// ([`crate::photos_s3::photo_store_from`]).
+pub(crate) async fn photo_store(
+    spec: Option<&str>,
+    folder: &std::path::Path,
+) -> std::io::Result<Arc<dyn PhotoStore>> {
+    crate::photos_s3::photo_store_from(spec, folder).await
 }
 
 /// Reads `DATA/dedup.toml` over the configured defaults, when the file exists.
@@ -236,6 +253,35 @@ impl AppState {
             staging,
             config,
         ))
+    }
+
+    /// Opens what the configuration names: the embedded default, or PostgreSQL
+    /// (`database_url`) and S3-compatible photo storage (`photos`), each independently; the
+    /// upload staging is always `DATA/uploads`.
+    pub async fn start(config: Config) -> Result<AppState, StartError> {
+        if config.database_url.is_none() && config.photos.is_none() {
+            return tokio::task::spawn_blocking(move || AppState::open(config))
+                .await
+                .map_err(|e| StartError::Store(RepoError::Worker(e.to_string())))?;
+        }
+        let io = |path: &std::path::Path| {
+            let path = path.display().to_string();
+            move |source| StartError::Io { path, source }
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+        let mut config = config;
+        config.dedup = dedup_config(&config.data_dir, &config.dedup)?;
+        let repo: Arc<dyn Repository> = match &config.database_url {
+            Some(url) => Arc::new(crate::postgres::PgRepository::connect(url).await?),
+            None => Arc::new(SqliteRepository::open(config.data_dir.join(DB_FILE))?),
+        };
+        let photos_dir = config.data_dir.join("photos");
+        let photos = photo_store(config.photos.as_deref(), &photos_dir)
+            .await
+            .map_err(io(&photos_dir))?;
+        let uploads_dir = config.data_dir.join("uploads");
+        let staging = UploadStaging::open(&uploads_dir).map_err(io(&uploads_dir))?;
+        Ok(AppState::with_parts(repo, photos, staging, config))
     }
 
     /// Assembles a state from its parts (another backend, a test).

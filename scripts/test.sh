@@ -24,8 +24,45 @@ skip() {
   echo "skipped: $1"
 }
 
+# PostgreSQL: a throwaway cluster (scripts/pg-cluster.sh: initdb in a temp folder as the
+# `postgres` user, a free port, its own socket folder), removed on exit. With it the repository
+# conformance suite runs on PostgreSQL too, and the end-to-end suites run a second time on it.
+pg_dir=""
+cleanup() {
+  if [ -n "$pg_dir" ]; then scripts/pg-cluster.sh stop "$pg_dir"; fi
+}
+trap cleanup EXIT
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v python3 >/dev/null; then
+  step "starting a throwaway PostgreSQL cluster"
+  pg_dir=$(mktemp -d /tmp/hazardsnap-pg.XXXXXX)
+  HAZARDSNAP_TEST_PG=$(scripts/pg-cluster.sh start "$pg_dir" --fast)
+  export HAZARDSNAP_TEST_PG HAZARDSNAP_REQUIRE_PG=1
+  echo "PostgreSQL test server: $HAZARDSNAP_TEST_PG"
+else
+  skip "the PostgreSQL suites need Debian's postgresql package (apt-get install postgresql)"
+fi
+
+# S3: the photo store's tests run against an in-process S3 server always, and against moto's
+# server mode (an independent implementation, from PyPI) when python3 has it.
+if command -v python3 >/dev/null && python3 -c 'import moto.server' 2>/dev/null; then
+  export HAZARDSNAP_TEST_MOTO="python3 -m moto.server" HAZARDSNAP_REQUIRE_MOTO=1
+else
+  skip "the S3 tests against moto need python3 with moto (pip install 'moto[server]')"
+fi
+
 step "cargo test --workspace"
 cargo test --workspace
+
+if [ -n "$pg_dir" ]; then
+  # The server's end-to-end suites (sync, filing and dedup, the ledger, the workflow and its
+  # properties, accountability, campaign records, jurisdiction) again, each server on a fresh
+  # PostgreSQL database instead of the embedded file.
+  step "end-to-end suites on PostgreSQL"
+  HAZARDSNAP_TEST_BACKEND=postgres cargo test -p hazardsnap-server \
+    --test sync --test dedup --test officer_loop --test officer_workflow_prop \
+    --test officer_numbers --test officer_tenancy --test accountability \
+    --test campaign_records --test rules_every_door --test officer_session
+fi
 
 # The photo pipeline's pure-Rust path (no C compiler needed), kept for platforms where
 # libjpeg-turbo cannot be built: the same tests, without the default libjpeg-turbo backend.

@@ -31,6 +31,12 @@
 //! chaos_soak`. Tuned by `HAZARDSNAP_SOAK_SECONDS` (the longest chaos phase, default 150),
 //! `HAZARDSNAP_SOAK_PHONES` (default 8), `HAZARDSNAP_SOAK_REPORTS` (per phone, default 300)
 //! and `HAZARDSNAP_FAULT_SEED` (replays a run). RELIABILITY.md records the long runs.
+//!
+//! On PostgreSQL (`HAZARDSNAP_TEST_BACKEND=postgres`, `HAZARDSNAP_TEST_PG`), with
+//! `HAZARDSNAP_SOAK_REPLICAS=2` the chaos phase runs several replicas of the server on one
+//! database, each in its own folder, the proxy handing connections to them in turn and the
+//! killer killing any of them; the replay still runs one server, so "equal to the replay" is
+//! "several replicas file what one server files".
 
 #[path = "../../server/tests/common/mod.rs"]
 mod common;
@@ -66,6 +72,9 @@ struct Run {
     reports: usize,
     /// The seed of everything drawn.
     seed: u64,
+    /// Replicas of the server on one database during the chaos (more than one needs
+    /// `HAZARDSNAP_TEST_BACKEND=postgres`); the replay always runs one server.
+    replicas: usize,
 }
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -82,6 +91,7 @@ impl Run {
             phones: env("HAZARDSNAP_SOAK_PHONES", 8usize).max(2),
             reports: env("HAZARDSNAP_SOAK_REPORTS", 300usize).max(1),
             seed: env("HAZARDSNAP_FAULT_SEED", rand::rng().random()),
+            replicas: env("HAZARDSNAP_SOAK_REPLICAS", 1usize).max(1),
         }
     }
 }
@@ -794,15 +804,46 @@ async fn run_workload(
     let data = dir.join("server");
     std::fs::create_dir_all(dir).expect("run folder");
     common::org_import_text(&data, DISTRICT);
-    let server = ServerProcess::start_with(&data, SERVER_ARGS);
+    // Replica 0 serves from `server`; the others from folders of their own (their upload
+    // staging) on the same database.
+    let replicas = if chaotic { run.replicas } else { 1 };
+    let folders: Vec<PathBuf> = (0..replicas)
+        .map(|i| match i {
+            0 => data.clone(),
+            i => dir.join(format!("server-{i}")),
+        })
+        .collect();
+    if replicas > 1 {
+        let url = common::test_database_url(&data)
+            .expect("several replicas need HAZARDSNAP_TEST_BACKEND=postgres");
+        for f in &folders[1..] {
+            std::fs::create_dir_all(f).expect("replica folder");
+            std::fs::write(f.join(".test-database-url"), &url).expect("replica database");
+        }
+    }
+    // Replicas share one photo folder (in production S3, or one mount): replica 0's.
+    let mut args: Vec<String> = SERVER_ARGS.iter().map(|a| (*a).to_owned()).collect();
+    if replicas > 1 {
+        args.push("--photos".into());
+        args.push(data.join("photos").display().to_string());
+    }
+    let args = Arc::new(args);
+    let start = |folder: &Path, args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ServerProcess::start_with(folder, &args)
+    };
+    let servers: Vec<ServerProcess> = folders.iter().map(|f| start(f, &args)).collect();
     let proxy = Arc::new(
         FaultProxy::start(
-            server.addr,
+            servers[0].addr,
             if chaotic { CHAOS } else { Faults::NONE },
             run.seed,
         )
         .await,
     );
+    if replicas > 1 {
+        proxy.set_replicas(servers.iter().map(|s| s.addr).collect());
+    }
     let addr: Address = proxy.upstream.clone();
     let calm = Arc::new(AtomicBool::new(!chaotic));
     let chaos_end = chaotic.then(|| Instant::now() + run.chaos);
@@ -811,11 +852,11 @@ async fn run_workload(
     // (its time is up, or every phone has captured all it had to).
     let phones_done = Arc::new(AtomicBool::new(false));
     let killer = {
-        let (proxy, data, tally) = (proxy.clone(), data.clone(), tally.clone());
+        let (proxy, folders, tally) = (proxy.clone(), folders.clone(), tally.clone());
         let phones_done = phones_done.clone();
         tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(mix(run.seed ^ 0xD1E));
-            let mut server = server;
+            let mut servers: Vec<Option<ServerProcess>> = servers.into_iter().map(Some).collect();
             while let Some(end) = chaos_end {
                 let at = Instant::now() + Duration::from_millis(rng.random_range(2_000..8_000));
                 while Instant::now() < at.min(end) && !phones_done.load(Ordering::SeqCst) {
@@ -824,17 +865,25 @@ async fn run_workload(
                 if Instant::now() < at {
                     break;
                 }
-                server.kill();
+                let victim = rng.random_range(0..servers.len());
+                if let Some(s) = servers[victim].take() {
+                    s.kill();
+                }
                 add(&tally.server_kills);
                 tokio::time::sleep(Duration::from_millis(rng.random_range(0..1500))).await;
-                let d = data.clone();
-                server =
-                    tokio::task::spawn_blocking(move || ServerProcess::start_with(&d, SERVER_ARGS))
-                        .await
-                        .expect("restart");
-                proxy.set_upstream(server.addr);
+                let (d, args) = (folders[victim].clone(), args.clone());
+                let server = tokio::task::spawn_blocking(move || start(&d, &args))
+                    .await
+                    .expect("restart");
+                if victim == 0 {
+                    proxy.set_upstream(server.addr);
+                }
+                if servers.len() > 1 {
+                    proxy.set_replica(victim, server.addr);
+                }
+                servers[victim] = Some(server);
             }
-            server
+            servers.into_iter().flatten().collect::<Vec<_>>()
         })
     };
 
@@ -879,7 +928,7 @@ async fn run_workload(
     }
     phones_done.store(true, Ordering::SeqCst);
     // Calm: the killer stops, the network heals, phones empty their outboxes.
-    let server = killer.await.expect("killer");
+    let servers = killer.await.expect("killer");
     proxy.set_faults(Faults::NONE);
     *expected.lock().unwrap_or_else(|p| p.into_inner()) = w.expected(&counts);
     calm.store(true, Ordering::SeqCst);
@@ -919,7 +968,9 @@ async fn run_workload(
         );
     }
     let (ledger, status_of_report, numbers) = ledger_of(addr).await;
-    server.kill();
+    for s in servers {
+        s.kill();
+    }
 
     // The change feeds brought every status back.
     for (p, d) in phones.iter().enumerate() {

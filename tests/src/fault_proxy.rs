@@ -126,6 +126,9 @@ pub struct FaultProxy {
     pub upstream: Arc<Mutex<SocketAddr>>,
     /// What it did.
     pub stats: Arc<ProxyStats>,
+    /// Several replicas of the server, when set: connections go to them in turn (round
+    /// robin, one connection each), instead of to `upstream`.
+    pub replicas: Arc<Mutex<Vec<SocketAddr>>>,
     faults: Arc<Mutex<Faults>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -144,7 +147,13 @@ impl FaultProxy {
         let upstream = Arc::new(Mutex::new(upstream));
         let faults = Arc::new(Mutex::new(faults));
         let stats = Arc::new(ProxyStats::default());
-        let (up, st, fl) = (upstream.clone(), stats.clone(), faults.clone());
+        let replicas: Arc<Mutex<Vec<SocketAddr>>> = Arc::new(Mutex::new(Vec::new()));
+        let (up, st, fl, rs) = (
+            upstream.clone(),
+            stats.clone(),
+            faults.clone(),
+            replicas.clone(),
+        );
         let task = tokio::spawn(async move {
             for n in 0u64.. {
                 let Ok((phone, _)) = listener.accept().await else {
@@ -153,7 +162,14 @@ impl FaultProxy {
                 st.connections.fetch_add(1, Ordering::Relaxed);
                 // One RNG per connection, from the seed and the connection's number.
                 let rng = StdRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let target = *up.lock().unwrap_or_else(|p| p.into_inner());
+                let target = {
+                    let rs = rs.lock().unwrap_or_else(|p| p.into_inner());
+                    if rs.is_empty() {
+                        *up.lock().unwrap_or_else(|p| p.into_inner())
+                    } else {
+                        rs[(n % rs.len() as u64) as usize]
+                    }
+                };
                 let faults = *fl.lock().unwrap_or_else(|p| p.into_inner());
                 tokio::spawn(connection(phone, target, faults, rng, st.clone()));
             }
@@ -162,6 +178,7 @@ impl FaultProxy {
             addr,
             upstream,
             stats,
+            replicas,
             faults,
             task,
         }
@@ -180,6 +197,23 @@ impl FaultProxy {
     /// Points the proxy at a restarted server.
     pub fn set_upstream(&self, addr: SocketAddr) {
         *self.upstream.lock().unwrap_or_else(|p| p.into_inner()) = addr;
+    }
+
+    /// Spreads connections over these replicas in turn (none: back to `upstream`).
+    pub fn set_replicas(&self, addrs: Vec<SocketAddr>) {
+        *self.replicas.lock().unwrap_or_else(|p| p.into_inner()) = addrs;
+    }
+
+    /// Points replica `i` at its restarted server.
+    pub fn set_replica(&self, i: usize, addr: SocketAddr) {
+        if let Some(r) = self
+            .replicas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(i)
+        {
+            *r = addr;
+        }
     }
 }
 

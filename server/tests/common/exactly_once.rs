@@ -69,12 +69,19 @@ pub async fn assert_all_exactly_once(phones: &[PathBuf], server: &Path, expected
         assert!(number.is_some(), "report {id}: ledger number unknown");
     }
 
-    let repo: std::sync::Arc<dyn hazardsnap_ledger::Repository> = std::sync::Arc::new(
-        hazardsnap_server::sqlite::SqliteRepository::open(
-            server.join(hazardsnap_server::state::DB_FILE),
-        )
-        .expect("server repository"),
-    );
+    let repo: std::sync::Arc<dyn hazardsnap_ledger::Repository> = match test_database_url(server) {
+        Some(url) => std::sync::Arc::new(
+            hazardsnap_server::postgres::PgRepository::connect(&url)
+                .await
+                .expect("server repository"),
+        ),
+        None => std::sync::Arc::new(
+            hazardsnap_server::sqlite::SqliteRepository::open(
+                server.join(hazardsnap_server::state::DB_FILE),
+            )
+            .expect("server repository"),
+        ),
+    };
     let ids: Vec<uuid::Uuid> = phone_reports
         .iter()
         .map(|(id, ..)| id.parse().expect("report id"))
@@ -139,4 +146,37 @@ pub async fn assert_all_exactly_once(phones: &[PathBuf], server: &Path, expected
         );
         assert!(mine == theirs, "photo {sha} differs on the server");
     }
+}
+
+/// The database the tests' servers use for the data folder `data`: none (the embedded
+/// default in the folder) unless `HAZARDSNAP_TEST_BACKEND=postgres`, then a fresh PostgreSQL
+/// database on the server `HAZARDSNAP_TEST_PG` names, made once per data folder (remembered in
+/// it, so a restarted server finds its database again). The test script runs the end-to-end
+/// suites both ways.
+#[allow(dead_code)]
+pub fn test_database_url(data: &Path) -> Option<String> {
+    if std::env::var("HAZARDSNAP_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let marker = data.join(".test-database-url");
+    if let Ok(u) = std::fs::read_to_string(&marker) {
+        return Some(u);
+    }
+    let server = std::env::var("HAZARDSNAP_TEST_PG").expect(
+        "HAZARDSNAP_TEST_BACKEND=postgres needs HAZARDSNAP_TEST_PG (scripts/pg-cluster.sh)",
+    );
+    let url = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(hazardsnap_server::postgres::testing::fresh_database(
+                &server,
+            ))
+    })
+    .join()
+    .expect("create a test database");
+    std::fs::create_dir_all(data).expect("data folder");
+    std::fs::write(&marker, &url).expect("remember the test database");
+    Some(url)
 }

@@ -377,9 +377,13 @@ impl TestServer {
         config.client_rate_per_sec = std::num::NonZeroU32::new(100_000).expect("nonzero");
         config.client_burst = std::num::NonZeroU32::new(100_000).expect("nonzero");
         tune(&mut config);
+        if let Some(url) = test_database_url(&config.data_dir) {
+            config.database_url = Some(url);
+        }
         let clock = Arc::new(TestClock::new());
         let listen = config.listen;
-        let state = AppState::open(config)
+        let state = AppState::start(config)
+            .await
             .expect("state")
             .with_clock(clock.clone());
         let server = Server::bind_state(state, listen).await.expect("bind");
@@ -409,6 +413,8 @@ impl TestServer {
     }
 }
 
+pub use exactly_once::test_database_url;
+
 /// The `hazardsnap-server` binary: cargo's own path for the server's tests; for the tests of
 /// another package (the end-to-end crate), the binary cargo built beside the test executable
 /// (`cargo test --workspace` builds it; alone, run `cargo build -p hazardsnap-server` first).
@@ -433,9 +439,13 @@ pub fn server_binary() -> PathBuf {
 
 /// `hazardsnap-server org import --data DATA ROSTER`, which must succeed; what it printed.
 pub fn org_import(data: &Path, roster: &Path) -> String {
+    let database: Vec<String> = test_database_url(data)
+        .map(|u| vec!["--database-url".to_owned(), u])
+        .unwrap_or_default();
     let out = std::process::Command::new(server_binary())
         .args(["org", "import", "--data"])
         .arg(data)
+        .args(&database)
         .arg(roster)
         .output()
         .expect("run org import");
@@ -557,9 +567,13 @@ impl ServerProcess {
         stderr: std::process::Stdio,
     ) -> ServerProcess {
         use std::io::BufRead;
+        let database: Vec<String> = test_database_url(data)
+            .map(|u| vec!["--database-url".to_owned(), u])
+            .unwrap_or_default();
         let child = std::process::Command::new(server_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(&database)
             .args(args)
             .envs(env.iter().copied())
             .env("RUST_LOG", filter)

@@ -28,31 +28,11 @@ async fn enrollment_gives_a_token_stored_only_as_a_hash() {
     // ...and the database does not contain it (the SQLite file and its log, or every row of
     // every PostgreSQL table as text).
     let stored: Vec<Vec<u8>> = match common::test_database_url(s.data.path()) {
-        Some(url) => {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
-            let mut all = Vec::new();
-            for t in client
-                .query(
-                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
-                    &[],
-                )
-                .await
-                .unwrap()
-            {
-                let table: String = t.get(0);
-                for r in client
-                    .query(&format!("SELECT t::text FROM {table} t"), &[])
-                    .await
-                    .unwrap()
-                {
-                    all.push(r.get::<_, String>(0).into_bytes());
-                }
-            }
-            all
-        }
+        Some(url) => common::pg_rows_as_text(&url)
+            .await
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect(),
         None => vec![
             std::fs::read(s.data.path().join("hazardsnap.sqlite3")).unwrap(),
             std::fs::read(s.data.path().join("hazardsnap.sqlite3-wal")).unwrap_or_default(),

@@ -371,6 +371,14 @@ async fn no_address_agent_or_mobile_number_anywhere_and_no_photo_metadata() {
     // Shut down hard (a crash leaves the WAL in place: it is swept too), then sweep the disk.
     server.kill();
     let mut swept: Vec<PathBuf> = Vec::new();
+    let database = common::test_database_url(&data);
+    if let Some(url) = &database {
+        // On PostgreSQL: every row of every table, as text.
+        for (table, text) in common::pg_rows_as_text(url).await {
+            sweep(&format!("table {table}"), &text);
+            swept.push(PathBuf::from(table));
+        }
+    }
     for entry in std::fs::read_dir(&data).expect("data folder") {
         let path = entry.expect("entry").path();
         let name = path
@@ -391,15 +399,31 @@ async fn no_address_agent_or_mobile_number_anywhere_and_no_photo_metadata() {
     );
     sweep("the server log", &log_text);
     // The mobile number reached the database masked, so the notes are still there to read.
-    let db =
-        rusqlite::Connection::open(data.join(hazardsnap_server::state::DB_FILE)).expect("database");
-    let names: Vec<String> = db
-        .prepare("SELECT name FROM devices")
-        .expect("devices")
-        .query_map([], |r| r.get(0))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("names");
+    let names: Vec<String> = match &database {
+        Some(url) => {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .expect("database");
+            tokio::spawn(conn);
+            client
+                .query("SELECT name FROM devices", &[])
+                .await
+                .expect("devices")
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        }
+        None => {
+            let db = rusqlite::Connection::open(data.join(hazardsnap_server::state::DB_FILE))
+                .expect("database");
+            db.prepare("SELECT name FROM devices")
+                .expect("devices")
+                .query_map([], |r| r.get(0))
+                .expect("rows")
+                .collect::<Result<_, _>>()
+                .expect("names")
+        }
+    };
     assert!(
         names.iter().any(|n| n == "王师傅 139****5678 的手机"),
         "{names:?}"

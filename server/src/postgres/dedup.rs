@@ -63,13 +63,21 @@ fn hits(rows: Vec<Row>) -> RepoResult<Vec<CandidateHit>> {
         .collect()
 }
 
-/// The photo query: reports sharing a band key, newest received first (a semi-join, so a
-/// report sharing several bands comes once, as SQLite's `DISTINCT`).
+/// The photo query: reports sharing a band key, newest received first, each once (as SQLite's
+/// `DISTINCT`). Driven from the keys, always: the matching reports are found in the key index
+/// and each is then read by its primary key (`LATERAL … OFFSET 0` keeps the planner from
+/// turning it around). Left to the planner, a young district's stale statistics made it walk
+/// every open report of the enterprise and probe the keys for each (60 ms a report at 900 open
+/// reports in `benches/backends.rs`).
 const BY_PHOTO: &str = "
-    SELECT o.report_id, o.entry_id, o.entry_number FROM dedup_open_reports o
-    WHERE o.enterprise = ?1 AND o.report_id IN (
-        SELECT k.report_id FROM dedup_open_keys k
-        WHERE k.enterprise = ?1 AND k.key = ANY(?2) AND k.report_id <> ?3)
+    SELECT o.report_id, o.entry_id, o.entry_number
+    FROM (SELECT DISTINCT k.report_id FROM dedup_open_keys k
+          WHERE k.enterprise = ?1 AND k.key = ANY(?2) AND k.report_id <> ?3) m
+    CROSS JOIN LATERAL (
+        SELECT r.report_id, r.entry_id, r.entry_number, r.received_at
+        FROM dedup_open_reports r
+        WHERE r.enterprise = ?1 AND r.report_id = m.report_id
+        OFFSET 0) o
     ORDER BY o.received_at DESC, o.report_id DESC LIMIT ?4";
 
 /// The site query: reports at the site point captured in the window, newest first. The

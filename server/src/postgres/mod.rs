@@ -16,9 +16,11 @@
 //!   lock and the history under one lock, in that order, so their cursors follow commit order
 //!   (a plain `id > since` over a sequence would skip a row that commits after a later one).
 //!
-//! Lock order, always: filing lock → entry/record rows → device feed locks (by id) → history
-//! lock. A deadlock the database still detects (two merges of the same two entries in opposite
-//! directions) fails one unit of work, which the phone or the officer repeats.
+//! Lock order: filing lock → entry/record rows → device feed locks (by id) → history lock.
+//! Where it cannot hold, the database detects the deadlock and fails one unit of work, which
+//! the phone or the officer repeats: two merges of the same two entries in opposite
+//! directions, or a unit that reads the feed or the history in the middle (which writes what it
+//! kept so far, taking those locks early) and then appends for a device of a smaller id.
 //!
 //! Layout mirrors `crate::sqlite`: [`schema`] (migrations, applied at start under an advisory
 //! lock so replicas starting together do not race), `sql` (scopes and predicates), `org`,
@@ -257,6 +259,41 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
+    /// Replicas starting together on a new database: every one connects, the schema is
+    /// migrated once, and the version is the newest.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn replicas_starting_together_migrate_once() {
+        let Some(server) = super::testing::server_url() else {
+            return;
+        };
+        let url = super::testing::fresh_database(&server).await;
+        let starts: Vec<_> = (0..6)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { super::PgRepository::connect(&url).await })
+            })
+            .collect();
+        for s in starts {
+            s.await.expect("task").expect("a replica starts");
+        }
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        let version: i64 = client
+            .query_one("SELECT version FROM schema_version", &[])
+            .await
+            .expect("version")
+            .get(0);
+        assert_eq!(version, super::schema::latest_version());
+        let bands: i64 = client
+            .query_one("SELECT COUNT(*) FROM dedup_bands", &[])
+            .await
+            .expect("bands")
+            .get(0);
+        assert_eq!(bands, 16, "the migration's rows are there once");
+    }
+
     /// The conformance suite on PostgreSQL (each test on its own database).
     mod conformance {
         hazardsnap_ledger::repository_conformance!(|_dir: &std::path::Path| {

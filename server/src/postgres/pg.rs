@@ -6,10 +6,10 @@
 //! SQL is written as in the embedded backend: `?` and `?N` placeholders (turned into `$N`
 //! here, outside quoted text), the same table and column names, timestamps as RFC 3339 text,
 //! UUIDs as text, integers as `BIGINT`. Arguments are either the driver's own typed values
-//! (`&[&(dyn ToSql + Sync)]`) or the dynamic [`Value`] of a built query ([`super::sql::Q`]).
+//! (`&[&(dyn ToSql + Sync)]`) or the dynamic `Value` of a built query (`sql::Q`).
 //!
 //! What makes several writers safe is also here, because the rules cannot see it: the change
-//! feed and the history are appended at commit ([`Pg::flush`]), under locks taken in one fixed
+//! feed and the history are appended at commit (`Pg::flush`), under locks taken in one fixed
 //! order (each affected device, then the history), so their sequence numbers are handed out in
 //! commit order and a reader following a cursor never skips a row that commits late.
 

@@ -180,3 +180,35 @@ pub fn test_database_url(data: &Path) -> Option<String> {
     std::fs::write(&marker, &url).expect("remember the test database");
     Some(url)
 }
+
+/// Every row of every table of a PostgreSQL test database, as PostgreSQL's text of the row,
+/// by table: what a sweep for data that must not be stored reads instead of a database file.
+#[allow(dead_code)]
+pub async fn pg_rows_as_text(url: &str) -> Vec<(String, Vec<u8>)> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test database");
+    tokio::spawn(conn);
+    let mut all = Vec::new();
+    let tables = client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .expect("tables");
+    for t in tables {
+        let table: String = t.get(0);
+        let mut text = Vec::new();
+        for r in client
+            .query(&format!("SELECT t::text FROM {table} t"), &[])
+            .await
+            .expect("rows")
+        {
+            text.extend(r.get::<_, String>(0).into_bytes());
+            text.push(b'\n');
+        }
+        all.push((table, text));
+    }
+    all
+}

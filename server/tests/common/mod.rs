@@ -413,7 +413,8 @@ impl TestServer {
     }
 }
 
-pub use exactly_once::test_database_url;
+#[allow(unused_imports)]
+pub use exactly_once::{pg_rows_as_text, test_database_url};
 
 /// The `hazardsnap-server` binary: cargo's own path for the server's tests; for the tests of
 /// another package (the end-to-end crate), the binary cargo built beside the test executable

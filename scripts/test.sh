@@ -58,18 +58,20 @@ if [ -n "$pg_dir" ]; then
   # properties, accountability, campaign records, jurisdiction) again, each server on a fresh
   # PostgreSQL database instead of the embedded file.
   step "end-to-end suites on PostgreSQL"
-  HAZARDSNAP_TEST_BACKEND=postgres cargo test -p hazardsnap-server \
+  # (--workspace with --test: the build of `cargo test --workspace` above, reused as it is;
+  # `-p` alone would resolve features afresh and compile a second tree.)
+  HAZARDSNAP_TEST_BACKEND=postgres cargo test --workspace \
     --test sync --test dedup --test officer_loop --test officer_workflow_prop \
     --test officer_numbers --test officer_tenancy --test accountability \
     --test campaign_records --test rules_every_door --test officer_session
-  HAZARDSNAP_TEST_BACKEND=postgres cargo test -p hazardsnap-tests --test privacy_sweep
+  HAZARDSNAP_TEST_BACKEND=postgres cargo test --workspace --test privacy_sweep
   # Two replicas of the server on one PostgreSQL database behind a round-robin proxy, 20
   # phones sending overlapping duplicates through faults, replicas killed at random: every
   # report once, every change reaches its phone, the ledger equals a one-server replay's.
   step "chaos soak: two replicas on PostgreSQL, 20 phones"
   HAZARDSNAP_TEST_BACKEND=postgres HAZARDSNAP_SOAK_REPLICAS=2 HAZARDSNAP_SOAK_PHONES=20 \
     HAZARDSNAP_SOAK_REPORTS=15 HAZARDSNAP_SOAK_SECONDS=60 \
-    cargo test -p hazardsnap-tests --test chaos_soak
+    cargo test --workspace --test chaos_soak
 fi
 
 # The photo pipeline's pure-Rust path (no C compiler needed), kept for platforms where

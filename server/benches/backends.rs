@@ -57,7 +57,6 @@ async fn round_robin(replicas: Vec<SocketAddr>) -> SocketAddr {
 
 /// One configuration under test: its servers, and where clients connect.
 struct Setup {
-    name: &'static str,
     servers: Vec<TestServer>,
     base: String,
 }
@@ -70,7 +69,7 @@ async fn server(database: Option<String>) -> TestServer {
     .await
 }
 
-async fn setup(name: &'static str, pg: Option<&str>, replicas: usize) -> Setup {
+async fn setup(pg: Option<&str>, replicas: usize) -> Setup {
     let database = match pg {
         Some(s) => Some(hazardsnap_server::postgres::testing::fresh_database(s).await),
         None => None,
@@ -88,11 +87,7 @@ async fn setup(name: &'static str, pg: Option<&str>, replicas: usize) -> Setup {
     } else {
         servers[0].base.clone()
     };
-    Setup {
-        name,
-        servers,
-        base,
-    }
+    Setup { servers, base }
 }
 
 /// Reports of `phones` phones (enrolled with `codes[phone % codes.len()]`), each report with
@@ -210,7 +205,7 @@ async fn main() {
         // Three rounds, each on a fresh store; the median of each figure.
         let mut rounds = Vec::new();
         for _ in 0..ROUNDS {
-            let s = setup(name, pg, replicas).await;
+            let s = setup(pg, replicas).await;
             let codes = ["E001-JOIN", "E002-JOIN", "E003-JOIN"];
             let spread = prepared(&s, &codes, per_phone, &mut seed).await;
             let spread = ingest(&s.base, spread).await;

@@ -6,6 +6,9 @@
 # adapter, JVM copy of the bindings) on the JVM with the real core and server, the Swift
 # bindings' ABI checked from C, the photo pipeline cross-built for aarch64 and tested under qemu,
 # the officers' pages in a real Chromium, then the check that the checked-in Kotlin and Swift bindings match the code.
+# With Debian's postgresql installed, a throwaway PostgreSQL cluster runs for the length of the
+# script: the repository conformance suite and the end-to-end suites run on it too, and the
+# chaos soak runs two replicas on it; with python3's moto, the S3 tests also run against moto.
 #
 # On a machine with only the Rust toolchain, parts that need other tools (python3 with pytest,
 # python3 with venv, a JDK with npm, JNA and JUnit, the aarch64 cross compiler and qemu,

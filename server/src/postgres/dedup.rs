@@ -38,17 +38,13 @@ use hazardsnap_ledger::rules::filing::location_cell;
 use hazardsnap_ledger::{RepoError, RepoResult};
 use hazardsnap_model::{Labelled, LedgerStatus, ReportSubmission};
 use tokio_postgres::Row;
-use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use super::pg::{Pg, db};
+use super::pg::{Pg, get};
 use super::reports::fingerprint;
 use super::sql::int;
 use crate::sqlite::{from_json, parse_uuid, ts};
-
-fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> RepoResult<T> {
-    r.try_get(i).map_err(db)
-}
 
 /// The hits of one candidate query (its SQL selects report id, entry id, entry number).
 fn hits(rows: Vec<Row>) -> RepoResult<Vec<CandidateHit>> {
@@ -268,6 +264,8 @@ mod tests {
     use std::time::Duration;
 
     use chrono::{TimeZone, Utc};
+
+    use crate::postgres::pg::db;
     use hazardsnap_ledger::Repository;
     use hazardsnap_model::{Category, Location, ReportKind};
     use hazardsnap_photo::SceneSignature;

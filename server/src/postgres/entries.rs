@@ -17,10 +17,9 @@ use hazardsnap_ledger::repo::rows::{EntryRecord, EntryRow, HistoryEvent, Tally};
 use hazardsnap_ledger::{RepoError, RepoResult};
 use hazardsnap_model::Labelled;
 use tokio_postgres::Row;
-use tokio_postgres::types::FromSql;
 use uuid::Uuid;
 
-use super::pg::{Pg, db};
+use super::pg::{Pg, flag, get};
 use super::sql::{self, ENTRY, Q};
 use crate::sqlite::{
     from_json, json, parse_date, parse_ts, parse_ts_opt, parse_uuid, parse_uuid_opt, parse_wire, ts,
@@ -34,16 +33,6 @@ const COLUMNS: &str = "le.id, le.number, le.enterprise, le.year, le.seq, le.stat
     le.supervision";
 
 const FROM: &str = " FROM ledger_entries le JOIN enterprises en ON en.code = le.enterprise";
-
-/// Column `i` of a row.
-fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> RepoResult<T> {
-    r.try_get(i).map_err(db)
-}
-
-/// A 0/1 `BIGINT` flag of a row (any non-zero is true, as SQLite reads it).
-fn flag(r: &Row, i: usize) -> RepoResult<bool> {
-    Ok(get::<i64>(r, i)? != 0)
-}
 
 /// Reads a row of [`COLUMNS`].
 fn record(r: &Row) -> RepoResult<EntryRecord> {

@@ -16,27 +16,12 @@ use hazardsnap_ledger::repo::rows::{
 use hazardsnap_ledger::{RepoError, RepoResult};
 use hazardsnap_model::Labelled;
 use tokio_postgres::Row;
-use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use super::pg::{Pg, db};
+use super::pg::{Pg, changed, flag, get};
 use super::sql::{Q, int};
 use crate::sqlite::{parse_ts, parse_ts_opt, parse_uuid, parse_wire, ts};
-
-/// Column `i` of a row.
-fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> RepoResult<T> {
-    r.try_get(i).map_err(db)
-}
-
-/// A 0/1 `BIGINT` flag of a row (any non-zero is true, as SQLite reads it).
-fn flag(r: &Row, i: usize) -> RepoResult<bool> {
-    Ok(get::<i64>(r, i)? != 0)
-}
-
-/// A count of changed rows as the trait reports it.
-fn changed(n: u64) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
-}
 
 pub(crate) fn has_no_organisation(pg: &mut Pg<'_>) -> RepoResult<bool> {
     let r = pg.query_one("SELECT count(*) FROM enterprises", &[])?;
@@ -141,11 +126,11 @@ pub(crate) fn enrollment_codes(pg: &mut Pg<'_>) -> RepoResult<Vec<EnrollmentCode
 
 /// The columns of a device, in the order [`device_row`] reads them (those of
 /// `crate::sqlite::records`).
-const DEVICE_COLUMNS: &str =
+pub(crate) const DEVICE_COLUMNS: &str =
     "id, token_sha256, enterprise, name, enrollment_code, enrolled_at, revoked_at, worker, officer";
 
 /// A device row from [`DEVICE_COLUMNS`].
-fn device_row(r: &Row) -> RepoResult<DeviceRow> {
+pub(crate) fn device_row(r: &Row) -> RepoResult<DeviceRow> {
     let token: Vec<u8> = get(r, 1)?;
     Ok(DeviceRow {
         id: parse_uuid(get(r, 0)?)?,

@@ -29,6 +29,24 @@ pub(crate) fn db(e: tokio_postgres::Error) -> RepoError {
     RepoError::Database(Box::new(e))
 }
 
+/// Column `i` of a row.
+pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
+    r: &'a Row,
+    i: usize,
+) -> RepoResult<T> {
+    r.try_get(i).map_err(db)
+}
+
+/// A 0/1 `BIGINT` flag of a row (any non-zero is true, as SQLite reads it).
+pub(crate) fn flag(r: &Row, i: usize) -> RepoResult<bool> {
+    Ok(get::<i64>(r, i)? != 0)
+}
+
+/// A count of changed rows as the trait reports it.
+pub(crate) fn changed(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
 /// A dynamically typed argument, as SQLite's: what a built query binds.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {

@@ -17,10 +17,10 @@ use hazardsnap_ledger::repo::rows::{
 };
 use hazardsnap_ledger::{RepoError, RepoResult};
 use tokio_postgres::Row;
-use tokio_postgres::types::FromSql;
 use uuid::Uuid;
 
-use super::pg::{Pg, db};
+use super::org::{DEVICE_COLUMNS, device_row};
+use super::pg::{Pg, changed, flag, get};
 use super::sql::{self, Owner, Q};
 use crate::sqlite::{parse_date, parse_ts, parse_ts_opt, parse_uuid, parse_wire, ts};
 
@@ -30,16 +30,6 @@ const RECORD: Owner = Owner {
     town: "cr.town",
     escalated: "0",
 };
-
-/// Column `i` of a row.
-fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> RepoResult<T> {
-    r.try_get(i).map_err(db)
-}
-
-/// A 0/1 `BIGINT` flag of a row (any non-zero is true, as SQLite reads it).
-fn flag(r: &Row, i: usize) -> RepoResult<bool> {
-    Ok(get::<i64>(r, i)? != 0)
-}
 
 pub(crate) fn teams(pg: &mut Pg<'_>, enterprises: &[String]) -> RepoResult<Vec<TeamRow>> {
     pg.query(
@@ -125,33 +115,6 @@ pub(crate) fn deactivate_workers(pg: &mut Pg<'_>, keep: &[String]) -> RepoResult
         &[&keep],
     )?;
     Ok(changed(n))
-}
-
-/// A count of changed rows as the trait reports it.
-fn changed(n: u64) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
-}
-
-/// The columns of a device, in the order [`device_row`] reads them.
-const DEVICE_COLUMNS: &str =
-    "id, token_sha256, enterprise, name, enrollment_code, enrolled_at, revoked_at, worker, officer";
-
-/// A device row from [`DEVICE_COLUMNS`].
-fn device_row(r: &Row) -> RepoResult<DeviceRow> {
-    let token: Vec<u8> = get(r, 1)?;
-    Ok(DeviceRow {
-        id: parse_uuid(get(r, 0)?)?,
-        token_sha256: token
-            .try_into()
-            .map_err(|_| RepoError::Corrupt("device token".into()))?,
-        enterprise: get(r, 2)?,
-        name: get(r, 3)?,
-        enrollment_code: get(r, 4)?,
-        enrolled_at: parse_ts(get(r, 5)?)?,
-        revoked_at: parse_ts_opt(get(r, 6)?)?,
-        worker: get(r, 7)?,
-        officer: get(r, 8)?,
-    })
 }
 
 /// A device by id (revoked or not).

@@ -21,24 +21,13 @@ use hazardsnap_ledger::{RepoError, RepoResult};
 use hazardsnap_model::Labelled;
 use hazardsnap_photo::{Fingerprint, SceneSignature};
 use tokio_postgres::Row;
-use tokio_postgres::types::FromSql;
 use uuid::Uuid;
 
-use super::pg::{Pg, db};
+use super::pg::{Pg, flag, get};
 use super::sql::{self, Q, REPORT, SUGGESTION};
 use crate::sqlite::{
     from_json, json, parse_ts, parse_ts_opt, parse_uuid, parse_uuid_opt, parse_wire, ts,
 };
-
-/// Column `i` of a row.
-fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> RepoResult<T> {
-    r.try_get(i).map_err(db)
-}
-
-/// A 0/1 `BIGINT` flag of a row (any non-zero is true, as SQLite reads it).
-fn flag(r: &Row, i: usize) -> RepoResult<bool> {
-    Ok(get::<i64>(r, i)? != 0)
-}
 
 /// A `BIGINT` column read into a narrower integer (out of range is a corrupt value, as SQLite
 /// refuses it).

@@ -39,6 +39,7 @@ pub mod postgres;
 pub mod quota;
 pub mod routes;
 pub mod sqlite;
+mod sqltext;
 pub mod state;
 pub mod throttle;
 pub mod web;

@@ -131,6 +131,29 @@ async fn read<T: Send + 'static>(
     repo.read(move |tx| Ok(f(tx)?)).await.expect("read")
 }
 
+/// The organisation, one pending entry of E001 and one report of a device filed nowhere yet:
+/// the entry's id, the report's, the device's.
+async fn one_report_in_one_entry(repo: &Arc<dyn Repository>) -> (Uuid, Uuid, Uuid) {
+    write(repo, organisation).await;
+    let p = photo(1);
+    write(repo, move |tx| {
+        tx.insert_photo(&p, t(1, 0))?;
+        let dev = device(tx, "E001", 4)?;
+        let e = entry("E001", 1, LedgerStatus::PendingReview, t(5, 0));
+        tx.insert_entry(&e)?;
+        let s = submission(ReportKind::Hazard, &p, t(5, 0));
+        tx.insert_report(&NewReport {
+            submission: s.clone(),
+            device_id: dev,
+            enterprise: "E001".into(),
+            received_at: t(5, 0),
+            content_sha256: "c".into(),
+        })?;
+        Ok((e.id, s.id, dev))
+    })
+    .await
+}
+
 /// Two towns, three enterprises (two in T01), a site point, an officer, a code.
 fn organisation(tx: &mut dyn WriteTx) -> crate::RepoResult<usize> {
     let mut n = tx.set_district_name("周村区")?;
@@ -1014,24 +1037,7 @@ pub async fn photo_uploads_count_per_device_since_a_moment(repo: Arc<dyn Reposit
 
 /// The history and the feed keep their order; the feed's cursor only grows.
 pub async fn history_and_feed_keep_their_order(repo: Arc<dyn Repository>) {
-    write(&repo, organisation).await;
-    let p = photo(1);
-    let (e, report, dev) = write(&repo, move |tx| {
-        tx.insert_photo(&p, t(1, 0))?;
-        let dev = device(tx, "E001", 4)?;
-        let e = entry("E001", 1, LedgerStatus::PendingReview, t(5, 0));
-        tx.insert_entry(&e)?;
-        let s = submission(ReportKind::Hazard, &p, t(5, 0));
-        tx.insert_report(&NewReport {
-            submission: s.clone(),
-            device_id: dev,
-            enterprise: "E001".into(),
-            received_at: t(5, 0),
-            content_sha256: "c".into(),
-        })?;
-        Ok((e.id, s.id, dev))
-    })
-    .await;
+    let (e, report, dev) = one_report_in_one_entry(&repo).await;
     let steps = ["reported", "confirm", "rectified", "verify_accept"];
     write(&repo, move |tx| {
         for (i, action) in steps.iter().enumerate() {
@@ -1128,24 +1134,7 @@ pub async fn history_and_feed_keep_their_order(repo: Arc<dyn Repository>) {
 pub async fn cursors_never_skip_a_late_commit(repo: Arc<dyn Repository>) {
     const WRITERS: usize = 6;
     const UNITS: usize = 30;
-    write(&repo, organisation).await;
-    let p = photo(1);
-    let (e, report, dev) = write(&repo, move |tx| {
-        tx.insert_photo(&p, t(1, 0))?;
-        let dev = device(tx, "E001", 4)?;
-        let e = entry("E001", 1, LedgerStatus::PendingReview, t(5, 0));
-        tx.insert_entry(&e)?;
-        let s = submission(ReportKind::Hazard, &p, t(5, 0));
-        tx.insert_report(&NewReport {
-            submission: s.clone(),
-            device_id: dev,
-            enterprise: "E001".into(),
-            received_at: t(5, 0),
-            content_sha256: "c".into(),
-        })?;
-        Ok((e.id, s.id, dev))
-    })
-    .await;
+    let (e, report, dev) = one_report_in_one_entry(&repo).await;
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reader = {
         let (repo, done) = (repo.clone(), done.clone());

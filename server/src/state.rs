@@ -175,6 +175,22 @@ pub enum StartError {
     },
 }
 
+/// A start-up error about `path`.
+fn io_error(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> StartError {
+    let path = path.display().to_string();
+    move |source| StartError::Io { path, source }
+}
+
+/// What every backend keeps in the data folder: the folder itself, `DATA/dedup.toml` read over
+/// the configured thresholds, the upload staging.
+fn local_parts(mut config: Config) -> Result<(Config, UploadStaging), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(io_error(&config.data_dir))?;
+    config.dedup = dedup_config(&config.data_dir, &config.dedup)?;
+    let uploads_dir = config.data_dir.join("uploads");
+    let staging = UploadStaging::open(&uploads_dir).map_err(io_error(&uploads_dir))?;
+    Ok((config, staging))
+}
+
 /// The photo store a configuration names: the folder, or S3-compatible storage
 /// ([`crate::photos_s3::photo_store_from`]).
 pub(crate) async fn photo_store(
@@ -235,18 +251,10 @@ pub struct AppState {
 impl AppState {
     /// Opens the embedded default under `config.data_dir`: SQLite file, photo folder, staging.
     pub fn open(config: Config) -> Result<AppState, StartError> {
-        let io = |path: &std::path::Path| {
-            let path = path.display().to_string();
-            move |source| StartError::Io { path, source }
-        };
-        std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
-        let mut config = config;
-        config.dedup = dedup_config(&config.data_dir, &config.dedup)?;
+        let (config, staging) = local_parts(config)?;
         let repo = SqliteRepository::open(config.data_dir.join(DB_FILE))?;
         let photos_dir = config.data_dir.join("photos");
-        let photos = FolderPhotoStore::open(&photos_dir).map_err(io(&photos_dir))?;
-        let uploads_dir = config.data_dir.join("uploads");
-        let staging = UploadStaging::open(&uploads_dir).map_err(io(&uploads_dir))?;
+        let photos = FolderPhotoStore::open(&photos_dir).map_err(io_error(&photos_dir))?;
         Ok(AppState::with_parts(
             Arc::new(repo),
             Arc::new(photos),
@@ -259,18 +267,7 @@ impl AppState {
     /// (`database_url`) and S3-compatible photo storage (`photos`), each independently; the
     /// upload staging is always `DATA/uploads`.
     pub async fn start(config: Config) -> Result<AppState, StartError> {
-        if config.database_url.is_none() && config.photos.is_none() {
-            return tokio::task::spawn_blocking(move || AppState::open(config))
-                .await
-                .map_err(|e| StartError::Store(RepoError::Worker(e.to_string())))?;
-        }
-        let io = |path: &std::path::Path| {
-            let path = path.display().to_string();
-            move |source| StartError::Io { path, source }
-        };
-        std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
-        let mut config = config;
-        config.dedup = dedup_config(&config.data_dir, &config.dedup)?;
+        let (config, staging) = local_parts(config)?;
         let repo: Arc<dyn Repository> = match &config.database_url {
             Some(url) => Arc::new(crate::postgres::PgRepository::connect(url).await?),
             None => Arc::new(SqliteRepository::open(config.data_dir.join(DB_FILE))?),
@@ -278,9 +275,7 @@ impl AppState {
         let photos_dir = config.data_dir.join("photos");
         let photos = photo_store(config.photos.as_deref(), &photos_dir)
             .await
-            .map_err(io(&photos_dir))?;
-        let uploads_dir = config.data_dir.join("uploads");
-        let staging = UploadStaging::open(&uploads_dir).map_err(io(&uploads_dir))?;
+            .map_err(io_error(&photos_dir))?;
         Ok(AppState::with_parts(repo, photos, staging, config))
     }
 
